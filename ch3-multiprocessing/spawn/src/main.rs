@@ -1,0 +1,62 @@
+//! How to spawn a process.
+//!
+//! The Python recipe builds a `multiprocessing.Process` whose target is a
+//! function taking the loop counter, then starts it and joins it, five
+//! times in a loop. Because each child is joined before the next one is
+//! created, the children run one after another and the lines come out in
+//! order. The second edition starts six and has each child count up to its
+//! own number (`--edition 2`).
+//!
+//! Run it: `cargo run --bin spawn` (`-- --help` lists the flags).
+
+use clap::Parser;
+use common::{Process, cli::StartArgs};
+
+#[derive(Parser)]
+#[command(about = "Start processes one after another, each running a function with an argument")]
+struct Args {
+    /// How many processes to start, one after another [default: 5, or 6 with --edition 2]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    processes: Option<u32>,
+    /// Which edition of the book's target function to run
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2))]
+    edition: u8,
+    #[command(flatten)]
+    start: StartArgs,
+}
+
+// ANCHOR: targets
+/// The first edition's target.
+fn foo(i: u32) {
+    println!("called function in process: {i}");
+}
+
+/// The second edition's target: it also counts up to its own number.
+fn my_func(i: u32) {
+    println!("calling myFunc from process n°: {i}");
+    for j in 0..i {
+        println!("output from myFunc is :{j}");
+    }
+}
+// ANCHOR_END: targets
+
+fn main() -> std::process::ExitCode {
+    common::main(run)
+}
+
+fn run() -> common::Result<()> {
+    let args: Args = common::cli::parse();
+    common::set_start_method(args.start.start_method);
+    let (target, default_count): (fn(u32), u32) = match args.edition {
+        1 => (foo, 5),
+        _ => (my_func, 6),
+    };
+    // ANCHOR: loop
+    for i in 0..args.processes.unwrap_or(default_count) {
+        let mut p = Process::with_args(target, i);
+        p.start()?;
+        p.join()?;
+    }
+    // ANCHOR_END: loop
+    Ok(())
+}

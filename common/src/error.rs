@@ -1,0 +1,63 @@
+//! One error type for the cookbook: a message, and whether it is the user's
+//! mistake (exit code 2, like a bad flag) or a failure (exit code 1).
+
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    message: String,
+    usage: bool,
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// Something went wrong while running.
+    pub fn new(message: impl Into<String>) -> Self {
+        Error {
+            message: message.into(),
+            usage: false,
+        }
+    }
+
+    /// The user asked for something the program cannot do (exit code 2).
+    pub fn usage(message: impl Into<String>) -> Self {
+        Error {
+            message: message.into(),
+            usage: true,
+        }
+    }
+
+    /// Exit code for a program that stops on this error.
+    pub fn exit_code(&self) -> u8 {
+        if self.usage { 2 } else { 1 }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::new(e.to_string())
+    }
+}
+
+impl From<nix::Error> for Error {
+    fn from(e: nix::Error) -> Self {
+        Error::new(e.desc())
+    }
+}
+
+impl From<postcard::Error> for Error {
+    fn from(e: postcard::Error) -> Self {
+        Error::new(format!(
+            "cannot encode or decode a value sent between processes: {e}"
+        ))
+    }
+}

@@ -1,0 +1,58 @@
+//! The cookbook's machinery: what Python's `multiprocessing` gives a program,
+//! written once here so that each recipe's `main.rs` can read like the Python
+//! original.
+//!
+//! - [`Process`]: start a function (or a type implementing [`Run`]) in a child
+//!   process, name it, make it a daemon, join, terminate or kill it.
+//! - [`main`]: the entry point every recipe calls first, the counterpart of
+//!   Python's `if __name__ == "__main__":` guard.
+//! - [`sleep`]: the book's pacing, scaled by `COOKBOOK_TIME_SCALE`.
+//! - [`cli`]: flags shared by the recipes, and one-line errors for bad ones.
+
+pub mod cli;
+mod error;
+mod process;
+mod time;
+
+pub use error::{Error, Result};
+pub use process::{
+    CurrentProcess, Process, Run, StartMethod, active_children, current_process, get_start_method,
+    set_start_method,
+};
+pub use time::{sleep, time_scale};
+
+use std::process::ExitCode;
+
+/// Runs a recipe's `main`, the way Python runs a script's
+/// `if __name__ == "__main__":` block.
+///
+/// Call it first thing in `main`. In a child started with the `spawn` start
+/// method the program is executed again from the top; `main` notices that it
+/// is a child, runs the target it was given and exits, so `body` runs only in
+/// the parent. Code placed *before* this call would run in every child too.
+///
+/// When `body` returns (or panics), daemon children are terminated and the
+/// others are joined, as Python does when a script ends.
+pub fn main(body: impl FnOnce() -> Result<()>) -> ExitCode {
+    // Rust ignores SIGPIPE, so printing into a closed pipe (`recipe | head`)
+    // would panic; restore the Unix default and end quietly instead, in the
+    // parent and in every child.
+    // SAFETY: setting a signal's disposition to the default is always sound.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    process::run_child_if_spawned();
+    if let Err(e) = time::check_time_scale() {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body));
+    process::finish_children();
+    match outcome {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+        // The panic hook has already printed the message.
+        Err(_) => ExitCode::from(101),
+    }
+}

@@ -1,0 +1,451 @@
+//! `Process`: the counterpart of Python's `multiprocessing.Process`.
+//!
+//! A process is made from a target (a plain `fn`, with or without an
+//! argument, or a value whose type implements [`Run`]), then `start`ed,
+//! `join`ed, `terminate`d or `kill`ed. Children are reaped by this module
+//! only (`waitpid` on their own pid), and every child this program starts is
+//! listed in one registry so that [`crate::main`] can settle them at exit.
+
+mod start;
+
+pub(crate) use start::run_child_if_spawned;
+
+use crate::{Error, Result};
+use nix::errno::Errno;
+use nix::sys::signal::{self, Signal};
+use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+use nix::unistd::{Pid, getpid, getppid};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::fmt;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// How a child process comes to life (Python's `set_start_method`).
+#[derive(
+    clap::ValueEnum,
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+pub enum StartMethod {
+    /// Run this program's executable again; the child receives its target and
+    /// arguments as bytes and runs only that. Safe whatever the parent is doing.
+    #[default]
+    Spawn,
+    /// `fork()` the parent: the child is a copy that runs the target at once.
+    /// Fast, but sound only while the parent has a single thread.
+    Fork,
+}
+
+/// A type that is a process's body: the Rust answer to Python's "subclass
+/// `Process` and override `run`". The value is moved into the child (so it
+/// must be serializable, as Python pickles a `Process` subclass under
+/// `spawn`), and the child calls `run` on it.
+pub trait Run: Serialize + DeserializeOwned + 'static {
+    fn run(&self);
+}
+
+/// What a target may return: nothing (exit code 0), or a `Result` whose
+/// error is printed and gives exit code 1, as an uncaught exception does in
+/// a Python child.
+pub trait Outcome {
+    fn exit_code(self) -> i32;
+}
+
+impl Outcome for () {
+    fn exit_code(self) -> i32 {
+        0
+    }
+}
+
+impl<E: fmt::Display> Outcome for std::result::Result<(), E> {
+    fn exit_code(self) -> i32 {
+        match self {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("Process {}: error: {e}", current_process().name);
+                1
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Who am I? The running process's own identity, and the per-program counter
+// behind default names.
+
+/// Name and daemon flag of the running process; `None` in the main process.
+static ME: Mutex<Option<Identity>> = Mutex::new(None);
+/// Python's `_process_counter`: default names are `Process-1`, `Process-2`, ...
+static COUNTER: AtomicU32 = AtomicU32::new(1);
+static START_METHOD: Mutex<StartMethod> = Mutex::new(StartMethod::Spawn);
+
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Identity {
+    name: String,
+    /// Python's `_identity`: `[2]` for the second child of the main process,
+    /// `[2, 1]` for that child's first child (default name `Process-2:1`).
+    path: Vec<u32>,
+    daemon: bool,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic elsewhere must not make the registry unusable at exit.
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Chooses how children are started from now on.
+pub fn set_start_method(method: StartMethod) {
+    *lock(&START_METHOD) = method;
+}
+
+pub fn get_start_method() -> StartMethod {
+    *lock(&START_METHOD)
+}
+
+/// The answer to Python's `multiprocessing.current_process()`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CurrentProcess {
+    /// `MainProcess` in the program's first process, the child's name in a child.
+    pub name: String,
+    pub pid: i32,
+    pub parent_pid: i32,
+    pub daemon: bool,
+}
+
+pub fn current_process() -> CurrentProcess {
+    let me = lock(&ME).clone();
+    CurrentProcess {
+        name: me
+            .as_ref()
+            .map_or_else(|| "MainProcess".to_string(), |m| m.name.clone()),
+        pid: getpid().as_raw(),
+        parent_pid: getppid().as_raw(),
+        daemon: me.is_some_and(|m| m.daemon),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The registry: every child this process started and has not yet reaped.
+
+static CHILDREN: Mutex<Vec<Arc<Child>>> = Mutex::new(Vec::new());
+
+struct Child {
+    pid: Pid,
+    name: String,
+    daemon: bool,
+    /// Python's `exitcode`: set once the child has been reaped.
+    exitcode: Mutex<Option<i32>>,
+}
+
+impl Child {
+    /// Reaps the child if it has ended (waiting for that if `block`), and
+    /// returns its exit code, or `None` while it runs.
+    fn poll(&self, block: bool) -> Result<Option<i32>> {
+        let mut exitcode = lock(&self.exitcode);
+        if exitcode.is_some() {
+            return Ok(*exitcode);
+        }
+        let flags = (!block).then_some(WaitPidFlag::WNOHANG);
+        let status = loop {
+            match waitpid(self.pid, flags) {
+                Err(Errno::EINTR) => continue,
+                other => break other,
+            }
+        };
+        *exitcode = match status {
+            Ok(WaitStatus::Exited(_, code)) => Some(code),
+            // Python's convention: minus the number of the signal that ended it.
+            Ok(WaitStatus::Signaled(_, sig, _)) => Some(-(sig as i32)),
+            Ok(_) => None,
+            Err(e) => {
+                return Err(Error::new(format!(
+                    "cannot wait for process {} (pid {}): {}",
+                    self.name,
+                    self.pid,
+                    e.desc()
+                )));
+            }
+        };
+        if exitcode.is_some() {
+            lock(&CHILDREN).retain(|c| c.pid != self.pid);
+        }
+        Ok(*exitcode)
+    }
+
+    /// Sends `sig` unless the child has already been reaped: once reaped, its
+    /// pid may belong to someone else. (An unreaped child's pid cannot.)
+    fn signal(&self, sig: Signal) -> Result<()> {
+        let exitcode = lock(&self.exitcode);
+        if exitcode.is_none() {
+            match signal::kill(self.pid, sig) {
+                Ok(()) | Err(Errno::ESRCH) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Terminates daemon children and joins the others: what Python does when
+/// a program ends. Called by [`crate::main`], in parents and children alike.
+pub(crate) fn finish_children() {
+    let children = lock(&CHILDREN).clone();
+    for child in children.iter().filter(|c| c.daemon) {
+        let _ = child.signal(Signal::SIGTERM);
+    }
+    for child in &children {
+        let _ = child.poll(true);
+    }
+}
+
+/// A started child, as Python's `multiprocessing.active_children()` lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActiveChild {
+    pub name: String,
+    pub pid: i32,
+    pub daemon: bool,
+}
+
+/// The children that are still running; reaps those that have ended.
+pub fn active_children() -> Vec<ActiveChild> {
+    let children = lock(&CHILDREN).clone();
+    children
+        .into_iter()
+        .filter(|c| matches!(c.poll(false), Ok(None)))
+        .map(|c| ActiveChild {
+            name: c.name.clone(),
+            pid: c.pid.as_raw(),
+            daemon: c.daemon,
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// The Process object.
+
+/// A child process, before, during and after its life.
+///
+/// ```no_run
+/// fn foo(i: u32) {
+///     println!("called function in process: {i}");
+/// }
+///
+/// let mut p = common::Process::with_args(foo, 7);
+/// p.start()?;
+/// p.join()?;
+/// # Ok::<(), common::Error>(())
+/// ```
+pub struct Process {
+    /// What the child runs (see `start.rs`), or why its arguments could not
+    /// be encoded, reported by `start` as Python reports a pickling error.
+    job: Result<start::Job>,
+    name: String,
+    /// `Process`, or the type's name for a [`Run`] value, as in Python's repr.
+    kind: String,
+    daemon: bool,
+    parent_pid: Pid,
+    /// Python's `_identity` of the child-to-be.
+    path: Vec<u32>,
+    child: Option<Arc<Child>>,
+}
+
+impl Process {
+    /// A process that will call `target()`.
+    pub fn new<R: Outcome + 'static>(target: fn() -> R) -> Self {
+        Self::build("Process", Ok(start::Job::call(target)))
+    }
+
+    /// A process that will call `target(args)`: Python's
+    /// `Process(target=foo, args=(i,))`. `args` is serialized for the child;
+    /// pass a tuple for several arguments.
+    pub fn with_args<A, R>(target: fn(A) -> R, args: A) -> Self
+    where
+        A: Serialize + DeserializeOwned + 'static,
+        R: Outcome + 'static,
+    {
+        Self::build("Process", start::Job::call_with(target, &args))
+    }
+
+    /// A process whose body is `body.run()`: the Rust way to "subclass
+    /// `Process`". Its default name comes from the type (`MyProcess-1`).
+    pub fn from_run<T: Run>(body: T) -> Self {
+        let kind = std::any::type_name::<T>();
+        // `subclass::MyProcess` -> `MyProcess` (generic parameters dropped too).
+        let kind = kind.split('<').next().unwrap_or(kind);
+        let kind = kind.rsplit("::").next().unwrap_or(kind);
+        Self::build(kind, start::Job::run(&body))
+    }
+
+    fn build(kind: &str, job: Result<start::Job>) -> Self {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let mut path = lock(&ME).as_ref().map_or_else(Vec::new, |m| m.path.clone());
+        path.push(n);
+        let number = path
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(":");
+        Process {
+            job,
+            name: format!("{kind}-{number}"),
+            kind: kind.to_string(),
+            daemon: false,
+            parent_pid: getpid(),
+            path,
+            child: None,
+        }
+    }
+
+    /// Gives the process a name of your own (Python's `name=` argument).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+
+    /// Makes the process a daemon (Python's `daemon=True`): terminated, not
+    /// waited for, when the program ends; not allowed to start children.
+    pub fn daemon(mut self, daemon: bool) -> Self {
+        self.daemon = daemon;
+        self
+    }
+
+    /// Python's `p.daemon = ...`, allowed until the process starts.
+    pub fn set_daemon(&mut self, daemon: bool) -> Result<()> {
+        if self.child.is_some() {
+            return Err(Error::new("cannot set daemon status of active process"));
+        }
+        self.daemon = daemon;
+        Ok(())
+    }
+
+    pub fn get_name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn is_daemon(&self) -> bool {
+        self.daemon
+    }
+
+    /// The child's pid, once started.
+    pub fn pid(&self) -> Option<i32> {
+        self.child.as_ref().map(|c| c.pid.as_raw())
+    }
+
+    /// Starts the child. Errors if it was started before, if this process
+    /// is a daemon, or if the `fork` start method is used with threads about.
+    pub fn start(&mut self) -> Result<()> {
+        if self.child.is_some() {
+            return Err(Error::new("cannot start a process twice"));
+        }
+        if current_process().daemon {
+            return Err(Error::new(
+                "daemonic processes are not allowed to have children",
+            ));
+        }
+        let identity = Identity {
+            name: self.name.clone(),
+            path: self.path.clone(),
+            daemon: self.daemon,
+        };
+        let job = self.job.as_ref().map_err(Clone::clone)?;
+        let pid = start::start(get_start_method(), &identity, job)?;
+        let child = Arc::new(Child {
+            pid,
+            name: self.name.clone(),
+            daemon: self.daemon,
+            exitcode: Mutex::new(None),
+        });
+        lock(&CHILDREN).push(child.clone());
+        self.child = Some(child);
+        Ok(())
+    }
+
+    fn started(&self, what: &str) -> Result<&Child> {
+        self.child
+            .as_deref()
+            .ok_or_else(|| Error::new(format!("can only {what} a started process")))
+    }
+
+    /// Waits until the child ends.
+    pub fn join(&mut self) -> Result<()> {
+        self.started("join")?.poll(true).map(|_| ())
+    }
+
+    /// Waits at most `timeout` for the child to end; check [`Process::is_alive`]
+    /// or [`Process::exitcode`] afterwards, as in Python.
+    pub fn join_timeout(&mut self, timeout: Duration) -> Result<()> {
+        let child = self.started("join")?;
+        if child.poll(false)?.is_none() {
+            start::wait_exit(child.pid, timeout)?;
+            child.poll(false)?;
+        }
+        Ok(())
+    }
+
+    /// Asks the child to stop with SIGTERM (Python's `terminate()`).
+    /// It does not wait: `join` afterwards.
+    pub fn terminate(&self) -> Result<()> {
+        self.started("terminate")?.signal(Signal::SIGTERM)
+    }
+
+    /// Stops the child with SIGKILL, which it cannot catch (Python's `kill()`).
+    pub fn kill(&self) -> Result<()> {
+        self.started("kill")?.signal(Signal::SIGKILL)
+    }
+
+    /// True from `start` until the child has ended.
+    pub fn is_alive(&self) -> bool {
+        self.child
+            .as_ref()
+            .is_some_and(|c| matches!(c.poll(false), Ok(None)))
+    }
+
+    /// `None` until the child has ended; then its exit code, or minus the
+    /// signal that killed it (`-15` after `terminate`).
+    pub fn exitcode(&self) -> Option<i32> {
+        self.child
+            .as_ref()
+            .and_then(|c| c.poll(false).ok().flatten())
+    }
+}
+
+/// Python 3.8+'s repr: `<Process name='Process-1' pid=42 parent=41 started>`.
+impl fmt::Display for Process {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<{} name='{}'", self.kind, self.name)?;
+        if let Some(pid) = self.pid() {
+            write!(f, " pid={pid}")?;
+        }
+        write!(f, " parent={}", self.parent_pid)?;
+        match (&self.child, self.exitcode()) {
+            (None, _) => write!(f, " initial")?,
+            (Some(_), None) => write!(f, " started")?,
+            (Some(_), Some(code)) => {
+                write!(f, " stopped exitcode=")?;
+                // Python names a signal: `exitcode=-SIGTERM`.
+                match Signal::try_from(-code) {
+                    Ok(sig) if code < 0 => write!(f, "-{}", sig.as_str())?,
+                    _ => write!(f, "{code}")?,
+                }
+            }
+        }
+        if self.daemon {
+            write!(f, " daemon")?;
+        }
+        write!(f, ">")
+    }
+}
+
+impl fmt::Debug for Process {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}

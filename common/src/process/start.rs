@@ -1,0 +1,310 @@
+//! How a child comes to life, under each start method, and what it does
+//! first.
+//!
+//! A [`Job`] says what the child runs: a function of this program and its
+//! serialized arguments. Functions cannot be sent as bytes, but the child
+//! runs the *same executable*, so a function's distance from a fixed point
+//! of the program is the same in parent and child, whatever address the
+//! loader picked. (Python does the same by name: it pickles a function as
+//! "module.function" and the child imports it.)
+
+use super::{CHILDREN, COUNTER, Identity, ME, Outcome, Run, START_METHOD, StartMethod, lock};
+use crate::{Error, Result};
+use nix::fcntl::{FcntlArg, FdFlag, fcntl};
+use nix::sys::signal::Signal;
+use nix::sys::socket::{AddressFamily, MsgFlags, SockFlag, SockType, send, socketpair};
+use nix::unistd::{ForkResult, Pid, fork, getppid};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::io::{Read, Write};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// Set in a spawned child's environment: the descriptor its job arrives on.
+const BOOTSTRAP_FD: &str = "COOKBOOK_BOOTSTRAP_FD";
+
+/// The fixed point that function offsets are measured from.
+#[inline(never)]
+fn origin() {}
+
+fn offset_of(addr: usize) -> isize {
+    addr as isize - origin as fn() as usize as isize
+}
+
+fn address_of(offset: isize) -> usize {
+    (origin as fn() as usize as isize + offset) as usize
+}
+
+/// The entry point a child calls: a monomorphised trampoline that decodes the
+/// arguments, calls the target and turns its outcome into an exit code.
+type Entry = fn(target: usize, args: &[u8]) -> Result<i32>;
+
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Job {
+    entry: isize,
+    target: isize,
+    args: Vec<u8>,
+}
+
+impl Job {
+    pub(crate) fn call<R: Outcome + 'static>(target: fn() -> R) -> Job {
+        fn entry<R: Outcome>(target: usize, _args: &[u8]) -> Result<i32> {
+            // SAFETY: `target` was made from a `fn() -> R` of this same executable.
+            let f = unsafe { std::mem::transmute::<usize, fn() -> R>(target) };
+            Ok(f().exit_code())
+        }
+        Job {
+            entry: offset_of(entry::<R> as Entry as usize),
+            target: offset_of(target as usize),
+            args: Vec::new(),
+        }
+    }
+
+    pub(crate) fn call_with<A, R>(target: fn(A) -> R, args: &A) -> Result<Job>
+    where
+        A: Serialize + DeserializeOwned + 'static,
+        R: Outcome + 'static,
+    {
+        fn entry<A: DeserializeOwned, R: Outcome>(target: usize, args: &[u8]) -> Result<i32> {
+            let args: A = postcard::from_bytes(args)?;
+            // SAFETY: `target` was made from a `fn(A) -> R` of this same executable.
+            let f = unsafe { std::mem::transmute::<usize, fn(A) -> R>(target) };
+            Ok(f(args).exit_code())
+        }
+        Ok(Job {
+            entry: offset_of(entry::<A, R> as Entry as usize),
+            target: offset_of(target as usize),
+            args: postcard::to_stdvec(args)?,
+        })
+    }
+
+    pub(crate) fn run<T: Run>(body: &T) -> Result<Job> {
+        fn entry<T: Run>(_target: usize, args: &[u8]) -> Result<i32> {
+            let body: T = postcard::from_bytes(args)?;
+            body.run();
+            Ok(0)
+        }
+        Ok(Job {
+            entry: offset_of(entry::<T> as Entry as usize),
+            target: 0,
+            args: postcard::to_stdvec(body)?,
+        })
+    }
+
+    fn execute(&self) -> Result<i32> {
+        // SAFETY: `entry` was made from an `Entry` of this same executable.
+        let entry = unsafe { std::mem::transmute::<usize, Entry>(address_of(self.entry)) };
+        entry(address_of(self.target), &self.args)
+    }
+}
+
+/// Everything a child needs to know: who it is, how its own children are
+/// to start, and what to run.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Bootstrap {
+    identity: Identity,
+    start_method: StartMethod,
+    parent: i32,
+    job: Job,
+}
+
+/// Starts a child running `job` and returns its pid.
+pub(crate) fn start(method: StartMethod, identity: &Identity, job: &Job) -> Result<Pid> {
+    let boot = Bootstrap {
+        identity: identity.clone(),
+        start_method: method,
+        parent: nix::unistd::getpid().as_raw(),
+        job: job.clone(),
+    };
+    // Anything still buffered would otherwise be printed twice (fork) or late.
+    let _ = std::io::stdout().flush();
+    match method {
+        StartMethod::Spawn => spawn(&boot),
+        StartMethod::Fork => fork_child(boot),
+    }
+}
+
+// ANCHOR: spawn
+/// `spawn`: run this executable again. The job goes down a socket whose other
+/// end the child inherits; its number is in the child's environment.
+fn spawn(boot: &Bootstrap) -> Result<Pid> {
+    let bytes = postcard::to_stdvec(boot)?;
+    // A socket pair rather than a pipe: sending with MSG_NOSIGNAL means a child
+    // that dies early gives us an error, not a SIGPIPE (see `crate::main`).
+    // Both ends close on exec, so no other child inherits them by accident.
+    let (read_end, write_end) = socketpair(
+        AddressFamily::Unix,
+        SockType::Stream,
+        None,
+        SockFlag::SOCK_CLOEXEC,
+    )?;
+    // Descriptors 0-2 are about to become the child's stdio: keep clear of them
+    // (a parent started with stdin closed would get 0 here).
+    let read_end = if read_end.as_raw_fd() < 3 {
+        let fd = fcntl(&read_end, FcntlArg::F_DUPFD_CLOEXEC(3))?;
+        // SAFETY: fcntl just made this descriptor for us.
+        unsafe { OwnedFd::from_raw_fd(fd) }
+    } else {
+        read_end
+    };
+    let read_fd = read_end.as_raw_fd();
+    let parent = boot.parent;
+    let mut command = Command::new("/proc/self/exe");
+    if let Some(arg0) = std::env::args_os().next() {
+        command.arg0(arg0);
+    }
+    command
+        .env(BOOTSTRAP_FD, read_fd.to_string())
+        .stdin(Stdio::null());
+    // SAFETY: between fork and exec this only makes async-signal-safe calls.
+    unsafe {
+        command.pre_exec(move || {
+            // This one descriptor, and only in this child, survives the exec.
+            let fd = std::os::fd::BorrowedFd::borrow_raw(read_fd);
+            fcntl(fd, FcntlArg::F_SETFD(FdFlag::empty()))?;
+            die_with_parent(parent);
+            Ok(())
+        });
+    }
+    let mut child = command.spawn()?;
+    drop(read_end);
+    if let Err(e) = send_all(&write_end, &bytes) {
+        // The child died before reading its job: reap it and report.
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(Error::new(format!(
+            "the child exited before it got its job: {e}"
+        )));
+    }
+    // `child` (std's handle) is dropped without waiting: this module reaps.
+    Ok(Pid::from_raw(child.id() as i32))
+}
+// ANCHOR_END: spawn
+
+fn send_all(socket: &OwnedFd, mut bytes: &[u8]) -> nix::Result<()> {
+    while !bytes.is_empty() {
+        match send(socket.as_raw_fd(), bytes, MsgFlags::MSG_NOSIGNAL) {
+            Ok(n) => bytes = &bytes[n..],
+            Err(nix::errno::Errno::EINTR) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+// ANCHOR: fork
+/// `fork`: copy this process. The copy has only the thread that called
+/// `fork`; any lock another thread held (the allocator's, stdout's) stays
+/// locked forever in the copy, so we refuse unless this is the only thread.
+fn fork_child(boot: Bootstrap) -> Result<Pid> {
+    let threads = std::fs::read_dir("/proc/self/task")
+        .map(|d| d.count())
+        .unwrap_or(1);
+    if threads > 1 {
+        return Err(Error::usage(format!(
+            "the fork start method needs a single-threaded parent, and this process has \
+             {threads} threads; use --start-method spawn"
+        )));
+    }
+    // SAFETY: the process is single-threaded (checked above), so the child
+    // may do anything the parent could.
+    match unsafe { fork() }? {
+        ForkResult::Parent { child } => Ok(child),
+        ForkResult::Child => {
+            die_with_parent(boot.parent);
+            run_child(boot)
+        }
+    }
+}
+// ANCHOR_END: fork
+
+/// Asks the kernel to kill this (child) process when its parent dies, so a
+/// child never outlives a parent that was killed; and exits at once if the
+/// parent is already gone. Async-signal-safe, so usable before exec.
+fn die_with_parent(parent: i32) {
+    let _ = nix::sys::prctl::set_pdeathsig(Signal::SIGKILL);
+    if getppid().as_raw() != parent {
+        // SAFETY: `_exit` is always safe to call.
+        unsafe { libc::_exit(1) };
+    }
+}
+
+/// Called first thing by [`crate::main`]: in a spawned child, read the job,
+/// run it and exit; in any other process, return at once.
+pub(crate) fn run_child_if_spawned() {
+    let Some(fd) = std::env::var_os(BOOTSTRAP_FD) else {
+        return;
+    };
+    // SAFETY: no other thread exists yet; grandchildren get their own value.
+    unsafe { std::env::remove_var(BOOTSTRAP_FD) };
+    let boot = fd
+        .to_str()
+        .and_then(|s| s.parse::<i32>().ok())
+        .ok_or_else(|| Error::new(format!("{BOOTSTRAP_FD} is not a descriptor")))
+        .and_then(|fd| {
+            // SAFETY: the parent handed us this descriptor, open, for us alone.
+            let mut pipe = std::fs::File::from(unsafe { OwnedFd::from_raw_fd(fd) });
+            let mut bytes = Vec::new();
+            pipe.read_to_end(&mut bytes)?;
+            Ok(postcard::from_bytes::<Bootstrap>(&bytes)?)
+        });
+    match boot {
+        Ok(boot) => run_child(boot),
+        Err(e) => {
+            eprintln!("error: this process was started as a child but got no job: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+/// The child's life: become who the parent said, run the job, settle our own
+/// children, exit with the job's code (1 if it panicked, as an uncaught
+/// exception gives 1 in Python).
+fn run_child(boot: Bootstrap) -> ! {
+    *lock(&ME) = Some(boot.identity);
+    *lock(&START_METHOD) = boot.start_method;
+    // A forked child inherits the parent's bookkeeping: none of it is ours.
+    lock(&CHILDREN).clear();
+    COUNTER.store(1, std::sync::atomic::Ordering::Relaxed);
+
+    let code = match catch_unwind(AssertUnwindSafe(|| boot.job.execute())) {
+        Ok(Ok(code)) => code,
+        Ok(Err(e)) => {
+            eprintln!("error: {e}");
+            1
+        }
+        // The panic hook has printed the message.
+        Err(_) => 1,
+    };
+    super::finish_children();
+    let _ = std::io::stdout().flush();
+    // `_exit`: a forked child must not run the parent's exit-time code, and a
+    // spawned one has nothing else to run.
+    // SAFETY: `_exit` is always safe to call.
+    unsafe { libc::_exit(code) }
+}
+
+/// Waits at most `timeout` for process `pid` to end, without reaping it:
+/// a pidfd becomes readable when its process exits.
+pub(crate) fn wait_exit(pid: Pid, timeout: Duration) -> Result<()> {
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid.as_raw(), 0) };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error().into());
+    }
+    // SAFETY: the syscall returned a fresh descriptor that we now own.
+    let pidfd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
+    let millis = PollTimeout::try_from(timeout.as_millis().min(i32::MAX as u128) as i32)
+        .unwrap_or(PollTimeout::MAX);
+    let mut fds = [PollFd::new(pidfd.as_fd(), PollFlags::POLLIN)];
+    loop {
+        match poll(&mut fds, millis) {
+            Err(nix::errno::Errno::EINTR) => continue,
+            other => return other.map(|_| ()).map_err(Into::into),
+        }
+    }
+}

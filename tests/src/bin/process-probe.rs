@@ -1,0 +1,185 @@
+//! A test helper, not a recipe: small programs that drive the process layer
+//! of `common` through cases the recipes do not reach, one per subcommand.
+//! The tests in `tests/tests/process_layer.rs` run it.
+
+use common::{Process, Result, StartMethod, active_children, current_process};
+use std::time::{Duration, Instant};
+
+fn main() -> std::process::ExitCode {
+    common::main(run)
+}
+
+fn run() -> Result<()> {
+    let mut args = std::env::args().skip(1);
+    let case = args.next().unwrap_or_default();
+    let method = match args.next().as_deref() {
+        Some("fork") => StartMethod::Fork,
+        _ => StartMethod::Spawn,
+    };
+    common::set_start_method(method);
+    match case.as_str() {
+        "panic-child" => panic_child(),
+        "exit-codes" => exit_codes(),
+        "grandchildren" => grandchildren(),
+        "join-timeout" => join_timeout(),
+        "active-children" => active(),
+        "big-args" => big_args(),
+        "fork-with-threads" => fork_with_threads(),
+        "parent-panics" => parent_panics(),
+        "start-twice" => start_twice(),
+        other => Err(common::Error::usage(format!("unknown case '{other}'"))),
+    }
+}
+
+fn boom() {
+    panic!("boom in {}", current_process().name);
+}
+
+/// A panicking child exits 1; the parent carries on.
+fn panic_child() -> Result<()> {
+    let mut p = Process::new(boom);
+    p.start()?;
+    p.join()?;
+    println!("exitcode {:?}", p.exitcode());
+    Ok(())
+}
+
+fn exit_with(code: i32) {
+    std::process::exit(code);
+}
+
+fn fails() -> Result<(), String> {
+    Err("it went wrong".into())
+}
+
+/// Exit codes: 0, an explicit code, an error returned, and two signals.
+fn exit_codes() -> Result<()> {
+    let mut ok = Process::new(|| ());
+    let mut seven = Process::with_args(exit_with, 7);
+    let mut error = Process::new(fails);
+    let mut killed = Process::new(|| common::sleep(100.0));
+    let mut terminated = Process::new(|| common::sleep(100.0));
+    for p in [
+        &mut ok,
+        &mut seven,
+        &mut error,
+        &mut killed,
+        &mut terminated,
+    ] {
+        p.start()?;
+    }
+    killed.kill()?;
+    terminated.terminate()?;
+    for p in [
+        &mut ok,
+        &mut seven,
+        &mut error,
+        &mut killed,
+        &mut terminated,
+    ] {
+        p.join()?;
+        println!("{} {:?} {p}", p.get_name(), p.exitcode());
+    }
+    Ok(())
+}
+
+fn child_with_children() -> Result<()> {
+    let me = current_process();
+    println!("{} parent={}", me.name, me.parent_pid);
+    for _ in 0..2 {
+        let mut p = Process::new(|| {
+            let me = current_process();
+            println!("{} parent={}", me.name, me.parent_pid);
+        });
+        p.start()?;
+        p.join()?;
+    }
+    Ok(())
+}
+
+/// Default names nest as Python's do: the children of `Process-2` are
+/// `Process-2:1`, `Process-2:2`.
+fn grandchildren() -> Result<()> {
+    println!("MainProcess pid={}", std::process::id());
+    let mut first = Process::new(child_with_children);
+    let mut second = Process::new(child_with_children);
+    first.start()?;
+    first.join()?;
+    second.start()?;
+    second.join()?;
+    Ok(())
+}
+
+/// `join_timeout` returns after the timeout while the child runs on.
+fn join_timeout() -> Result<()> {
+    let mut p = Process::new(|| common::sleep(100.0));
+    p.start()?;
+    let start = Instant::now();
+    p.join_timeout(Duration::from_millis(200))?;
+    let waited = start.elapsed();
+    println!("alive after timeout: {}", p.is_alive());
+    println!("waited enough: {}", waited >= Duration::from_millis(200));
+    p.terminate()?;
+    p.join_timeout(Duration::from_secs(10))?;
+    println!("exitcode {:?}", p.exitcode());
+    Ok(())
+}
+
+/// `active_children` lists running children and forgets ended ones.
+fn active() -> Result<()> {
+    let mut sleeper = Process::new(|| common::sleep(100.0)).name("sleeper");
+    let mut quick = Process::new(|| ()).name("quick");
+    sleeper.start()?;
+    quick.start()?;
+    quick.join()?;
+    let names: Vec<String> = active_children().into_iter().map(|c| c.name).collect();
+    println!("active: {names:?}");
+    sleeper.kill()?;
+    sleeper.join()?;
+    println!("active after kill: {:?}", active_children());
+    Ok(())
+}
+
+fn checksum(data: Vec<u8>) {
+    let sum: u64 = data.iter().map(|&b| u64::from(b)).sum();
+    println!("len={} sum={sum}", data.len());
+}
+
+/// Arguments bigger than a pipe's buffer reach the child intact.
+fn big_args() -> Result<()> {
+    let data: Vec<u8> = (0..4_000_000u32).map(|i| (i % 251) as u8).collect();
+    let sum: u64 = data.iter().map(|&b| u64::from(b)).sum();
+    println!("len={} sum={sum}", data.len());
+    let mut p = Process::with_args(checksum, data);
+    p.start()?;
+    p.join()?;
+    Ok(())
+}
+
+/// With a second thread running, `fork` is refused (and `spawn` works).
+fn fork_with_threads() -> Result<()> {
+    let _worker = std::thread::spawn(|| std::thread::sleep(Duration::from_secs(100)));
+    let mut p = Process::new(|| println!("child ran"));
+    p.start()?;
+    p.join()?;
+    Ok(())
+}
+
+/// The parent panics with a non-daemon child running: the child is still
+/// joined before the parent exits.
+fn parent_panics() -> Result<()> {
+    let mut p = Process::new(|| {
+        common::sleep(0.2);
+        println!("child finished");
+    });
+    p.start()?;
+    panic!("parent gives up");
+}
+
+fn start_twice() -> Result<()> {
+    let mut p = Process::new(|| ());
+    p.start()?;
+    let second = p.start();
+    p.join()?;
+    second
+}

@@ -1,0 +1,430 @@
+//! What the cookbook's tests (and `cargo xtask`) share:
+//!
+//! - [`manifest`]: `recipes.toml`, the one list of recipes in book order;
+//! - [`Run`]: run a recipe as a subprocess with a timeout, optionally
+//!   signal it when it prints a given line, and check that nothing it
+//!   started is left behind (see [`Outcome::leftovers`]);
+//! - [`normalise`]: compare outputs the way a recipe's page says.
+
+pub mod manifest;
+
+use nix::sys::signal::{Signal, kill, killpg};
+use nix::sys::wait::{WaitPidFlag, waitpid};
+use nix::unistd::Pid;
+use regex::Regex;
+use std::io::{BufRead, BufReader, Read};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::{Once, OnceLock, mpsc};
+use std::time::{Duration, Instant};
+
+/// The workspace root (this crate lives in `<root>/tests`).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+/// The directory the recipes' executables are built into: the one this test
+/// executable sits in (`target/<profile>/deps/..`).
+fn bin_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("current exe");
+    let dir = exe.parent().expect("exe dir");
+    if dir.ends_with("deps") {
+        dir.parent().expect("profile dir").to_path_buf()
+    } else {
+        dir.to_path_buf()
+    }
+}
+
+/// The path of a recipe's executable. The first call builds every binary of
+/// the workspace (quick when they are up to date), so `cargo test` alone works.
+pub fn bin(name: &str) -> PathBuf {
+    static BUILT: Once = Once::new();
+    BUILT.call_once(|| {
+        let dir = bin_dir();
+        let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        cargo
+            .args(["build", "--quiet", "--workspace", "--bins"])
+            .current_dir(workspace_root());
+        if dir.ends_with("release") {
+            cargo.arg("--release");
+        }
+        let status = cargo.status().expect("run cargo build");
+        assert!(status.success(), "cargo build --workspace --bins failed");
+    });
+    let path = bin_dir().join(name);
+    assert!(path.exists(), "no executable {}", path.display());
+    path
+}
+
+/// Makes this test process adopt the orphans of the recipes it runs, so a
+/// process a recipe left behind, running or as a zombie, is found and reaped
+/// here instead of vanishing into init.
+fn become_subreaper() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: prctl with these arguments only sets a flag on this process.
+        let rc = unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
+        assert_eq!(rc, 0, "PR_SET_CHILD_SUBREAPER failed");
+    });
+}
+
+/// One process seen in `/proc`.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub pid: i32,
+    pub state: char,
+    pub command: String,
+}
+
+/// Every process whose process group is `group`, apart from its leader.
+/// Recipes run in a group of their own, and their children stay in it.
+fn members_of_group(group: i32) -> Vec<Seen> {
+    let mut found = Vec::new();
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return found;
+    };
+    for entry in dir.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // `pid (comm) state ppid pgrp ...`: comm may hold spaces, so split after ')'.
+        let Some(close) = stat.rfind(')') else {
+            continue;
+        };
+        let command = stat[stat.find('(').map_or(0, |i| i + 1)..close].to_string();
+        let fields: Vec<&str> = stat[close + 2..].split_whitespace().collect();
+        let (Some(state), Some(pgrp)) = (fields.first(), fields.get(2)) else {
+            continue;
+        };
+        if pgrp.parse::<i32>() == Ok(group) && pid != group {
+            found.push(Seen {
+                pid,
+                state: state.chars().next().unwrap_or('?'),
+                command,
+            });
+        }
+    }
+    found
+}
+
+/// Who gets the signal when a [`Run::signal_on`] line appears.
+#[derive(Clone, Copy, Debug)]
+pub enum Target {
+    /// The recipe's whole process group, as a terminal's Ctrl-C does.
+    Group,
+    /// The recipe's own (parent) process only.
+    Parent,
+}
+
+/// A recipe run, set up step by step.
+#[derive(Clone, Debug)]
+pub struct Run {
+    program: PathBuf,
+    label: String,
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+    timeout: Duration,
+    trigger: Option<(Regex, Signal, Target)>,
+    grace: Duration,
+}
+
+/// What a run did.
+#[derive(Debug)]
+pub struct Outcome {
+    pub label: String,
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+    /// Processes of the recipe still there after it ended: running ones, and
+    /// zombies nobody reaped. They have been killed and reaped since.
+    pub leftovers: Vec<Seen>,
+    pub elapsed: Duration,
+}
+
+impl Run {
+    /// A recipe of the workspace, by its binary's name.
+    pub fn recipe(name: &str) -> Run {
+        Run::program(bin(name), name)
+    }
+
+    /// Any executable (a test's own helper, say).
+    pub fn program(path: impl Into<PathBuf>, label: &str) -> Run {
+        Run {
+            program: path.into(),
+            label: label.to_string(),
+            args: Vec::new(),
+            // Tests run the book's code at a hundredth of its pacing by default.
+            env: vec![("COOKBOOK_TIME_SCALE".into(), "0.01".into())],
+            timeout: Duration::from_secs(30),
+            trigger: None,
+            grace: Duration::ZERO,
+        }
+    }
+
+    pub fn args<I, S>(mut self, args: I) -> Run
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.args
+            .extend(args.into_iter().map(|a| a.as_ref().to_string()));
+        self
+    }
+
+    pub fn env(mut self, key: &str, value: &str) -> Run {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// Sets `COOKBOOK_TIME_SCALE` (the tests' default is 0.01).
+    pub fn time_scale(self, scale: f64) -> Run {
+        self.env("COOKBOOK_TIME_SCALE", &scale.to_string())
+    }
+
+    /// The run fails the test if it takes longer than this (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Run {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sends `signal` to `target` when a line of stdout matches `pattern`.
+    /// Processes may then take up to `grace` to go before they count as
+    /// left behind.
+    pub fn signal_on(mut self, pattern: &str, signal: Signal, target: Target) -> Run {
+        self.trigger = Some((Regex::new(pattern).expect("pattern"), signal, target));
+        self.grace = Duration::from_secs(3);
+        self
+    }
+
+    /// Runs to the end, or panics (killing everything) after the timeout.
+    pub fn run(&self) -> Outcome {
+        become_subreaper();
+        let start = Instant::now();
+        let mut command = Command::new(&self.program);
+        command
+            .args(&self.args)
+            .envs(self.env.iter().cloned())
+            .env_remove("RUST_BACKTRACE")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0);
+        let mut child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", self.program.display()));
+        let group = child.id() as i32;
+
+        let (lines_tx, lines) = mpsc::channel::<String>();
+        let out = child.stdout.take().expect("stdout");
+        let out_reader = std::thread::spawn(move || {
+            for line in BufReader::new(out).lines() {
+                let Ok(line) = line else { break };
+                if lines_tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut err = child.stderr.take().expect("stderr");
+        let err_reader = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = err.read_to_string(&mut text);
+            text
+        });
+
+        let deadline = start + self.timeout;
+        let mut stdout = String::new();
+        let mut trigger = self.trigger.clone();
+        let status = loop {
+            while let Ok(line) = lines.try_recv() {
+                if let Some((pattern, signal, target)) = &trigger
+                    && pattern.is_match(&line)
+                {
+                    let _ = match target {
+                        Target::Group => killpg(Pid::from_raw(group), *signal),
+                        Target::Parent => kill(Pid::from_raw(group), *signal),
+                    };
+                    trigger = None;
+                }
+                stdout.push_str(&line);
+                stdout.push('\n');
+            }
+            if let Some(status) = child.try_wait().expect("try_wait") {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = killpg(Pid::from_raw(group), Signal::SIGKILL);
+                let _ = child.wait();
+                let leftovers = settle(group, Duration::from_secs(1));
+                panic!(
+                    "{} {:?} timed out after {:?} (killed; leftovers {leftovers:?})\nstdout so far:\n{stdout}",
+                    self.label, self.args, self.timeout
+                );
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        };
+        let leftovers = settle(group, self.grace);
+        // Everything that could hold the output pipes is gone now: drain them.
+        let _ = out_reader.join();
+        for line in lines.try_iter() {
+            stdout.push_str(&line);
+            stdout.push('\n');
+        }
+        let stderr = err_reader.join().unwrap_or_default();
+        Outcome {
+            label: format!("{} {}", self.label, self.args.join(" ")),
+            status,
+            stdout,
+            stderr,
+            leftovers,
+            elapsed: start.elapsed(),
+        }
+    }
+}
+
+/// After a recipe's main process has ended: gives the rest of its process
+/// group up to `grace` to go (reaping the zombies this process adopted), then
+/// reports and kills whatever is still there. A zombie present at the end is
+/// a leftover too: nobody reaped it.
+fn settle(group: i32, grace: Duration) -> Vec<Seen> {
+    let deadline = Instant::now() + grace;
+    loop {
+        let members = members_of_group(group);
+        let done = members.is_empty() || Instant::now() >= deadline;
+        if done {
+            for m in &members {
+                let _ = kill(Pid::from_raw(m.pid), Signal::SIGKILL);
+            }
+            reap_adopted(&members, Duration::from_secs(2));
+            return members;
+        }
+        // Reap the ones that died in the meantime (they were adopted by us).
+        let dead: Vec<Seen> = members.into_iter().filter(|m| m.state == 'Z').collect();
+        reap_adopted(&dead, Duration::ZERO);
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn reap_adopted(members: &[Seen], patience: Duration) {
+    let deadline = Instant::now() + patience;
+    for m in members {
+        loop {
+            match waitpid(Pid::from_raw(m.pid), Some(WaitPidFlag::WNOHANG)) {
+                Ok(nix::sys::wait::WaitStatus::StillAlive) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(5))
+                }
+                // Reaped, not ours to reap, or out of patience.
+                _ => break,
+            }
+        }
+    }
+}
+
+impl Outcome {
+    /// The exit code, or minus the signal that ended the recipe.
+    pub fn code(&self) -> i32 {
+        self.status
+            .code()
+            .unwrap_or_else(|| -self.status.signal().unwrap_or(0))
+    }
+
+    pub fn lines(&self) -> Vec<&str> {
+        self.stdout.lines().collect()
+    }
+
+    /// Panics, with everything a reader needs, unless the run left nothing behind.
+    pub fn assert_clean(&self) -> &Self {
+        assert!(
+            self.leftovers.is_empty(),
+            "{}: processes left behind: {:?}\nstdout:\n{}stderr:\n{}",
+            self.label,
+            self.leftovers,
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    /// Panics unless the run exited 0 and left nothing behind.
+    pub fn assert_success(&self) -> &Self {
+        assert_eq!(
+            self.code(),
+            0,
+            "{} failed\nstdout:\n{}stderr:\n{}",
+            self.label,
+            self.stdout,
+            self.stderr
+        );
+        self.assert_clean()
+    }
+
+    /// Panics unless the run was refused as a usage error: exit code 2, one
+    /// line on stderr starting with `error:`, no panic, nothing on stdout.
+    pub fn assert_usage_error(&self) -> &Self {
+        let lines: Vec<&str> = self.stderr.lines().collect();
+        assert_eq!(
+            self.code(),
+            2,
+            "{}: expected exit code 2\nstderr:\n{}",
+            self.label,
+            self.stderr
+        );
+        assert_eq!(
+            lines.len(),
+            1,
+            "{}: one line expected: {lines:?}",
+            self.label
+        );
+        assert!(
+            lines[0].starts_with("error: "),
+            "{}: {}",
+            self.label,
+            lines[0]
+        );
+        assert!(!self.stderr.contains("panicked"), "{}", self.stderr);
+        assert!(self.stdout.is_empty(), "{}: {}", self.label, self.stdout);
+        self.assert_clean()
+    }
+}
+
+/// Puts an output in the form a page promises: lines matching a `drop`
+/// pattern removed, every `mask` match replaced by `…`, and the lines
+/// sorted when the order between processes is not fixed.
+pub fn normalise(text: &str, rules: &manifest::Compare) -> Vec<String> {
+    static CACHE: OnceLock<std::sync::Mutex<Vec<(String, Regex)>>> = OnceLock::new();
+    let compile = |p: &str| -> Regex {
+        let mut cache = CACHE.get_or_init(Default::default).lock().unwrap();
+        if let Some((_, r)) = cache.iter().find(|(k, _)| k == p) {
+            return r.clone();
+        }
+        let r = Regex::new(p).unwrap_or_else(|e| panic!("bad pattern {p:?} in recipes.toml: {e}"));
+        cache.push((p.to_string(), r.clone()));
+        r
+    };
+    let drops: Vec<Regex> = rules.drop.iter().map(|p| compile(p)).collect();
+    let masks: Vec<Regex> = rules.mask.iter().map(|p| compile(p)).collect();
+    let mut lines: Vec<String> = text
+        .lines()
+        .filter(|l| !drops.iter().any(|d| d.is_match(l)))
+        .map(|l| {
+            masks
+                .iter()
+                .fold(l.to_string(), |l, m| m.replace_all(&l, "…").into_owned())
+        })
+        .collect();
+    if rules.order == manifest::Order::Any {
+        lines.sort();
+    }
+    lines
+}

@@ -1,0 +1,100 @@
+//! `recipes.toml`: the recipes in book order. The tour runs them in this
+//! order, the tests check each one, and the book's captured outputs are made
+//! from it, so a recipe added here is toured, tested and captured at once.
+
+use serde::Deserialize;
+use std::path::PathBuf;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub recipe: Vec<Recipe>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recipe {
+    /// The binary's name: `cargo run --bin <name>`.
+    pub name: String,
+    /// `multiprocessing` or `mpi`: the crate folder is `ch3-<chapter>/<name>`.
+    pub chapter: String,
+    /// The book's title for the recipe.
+    pub title: String,
+    /// Flags the tour and the captured output use (none: the book's defaults).
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// For MPI recipes: how many ranks a plain `cargo run` starts.
+    pub np: Option<u32>,
+    /// How a fresh run is compared with the page's captured output.
+    #[serde(default)]
+    pub compare: Compare,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Compare {
+    #[serde(default)]
+    pub order: Order,
+    /// Regexes whose matches differ from run to run (pids, timestamps).
+    #[serde(default)]
+    pub mask: Vec<String>,
+    /// Regexes of lines that may or may not appear.
+    #[serde(default)]
+    pub drop: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Order {
+    /// Line for line.
+    #[default]
+    Exact,
+    /// Same lines, any order (several processes print at once).
+    Any,
+}
+
+impl Recipe {
+    /// The recipe's crate folder.
+    pub fn dir(&self) -> PathBuf {
+        crate::workspace_root()
+            .join(format!("ch3-{}", self.chapter))
+            .join(&self.name)
+    }
+
+    /// The page's captured output.
+    pub fn output_file(&self) -> PathBuf {
+        crate::workspace_root()
+            .join("book/src/outputs")
+            .join(format!("{}.txt", self.name))
+    }
+
+    /// The page that explains the recipe.
+    pub fn page(&self) -> PathBuf {
+        crate::workspace_root()
+            .join("book/src")
+            .join(&self.chapter)
+            .join(format!("{}.md", self.name))
+    }
+
+    /// The command a reader types, as the captured output shows it.
+    pub fn command_line(&self) -> String {
+        let mut line = format!("$ cargo run --bin {}", self.name);
+        if !self.args.is_empty() {
+            line.push_str(" -- ");
+            line.push_str(&self.args.join(" "));
+        }
+        line
+    }
+
+    pub fn is_mpi(&self) -> bool {
+        self.chapter == "mpi"
+    }
+}
+
+/// Reads `recipes.toml` at the workspace root.
+pub fn load() -> Manifest {
+    let path = crate::workspace_root().join("recipes.toml");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
