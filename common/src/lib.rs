@@ -23,6 +23,7 @@ pub use time::{sleep, time_scale};
 
 use std::process::ExitCode;
 
+// ANCHOR: main
 /// Runs a recipe's `main`, the way Python runs a script's
 /// `if __name__ == "__main__":` block.
 ///
@@ -56,3 +57,4 @@ pub fn main(body: impl FnOnce() -> Result<()>) -> ExitCode {
         Err(_) => ExitCode::from(101),
     }
 }
+// ANCHOR_END: main

@@ -146,6 +146,7 @@ struct Child {
 }
 
 impl Child {
+    // ANCHOR: poll
     /// Reaps the child if it has ended (waiting for that if `block`), and
     /// returns its exit code, or `None` while it runs.
     fn poll(&self, block: bool) -> Result<Option<i32>> {
@@ -179,7 +180,9 @@ impl Child {
         }
         Ok(*exitcode)
     }
+    // ANCHOR_END: poll
 
+    // ANCHOR: signal
     /// Sends `sig` unless the child has already been reaped: once reaped, its
     /// pid may belong to someone else. (An unreaped child's pid cannot.)
     fn signal(&self, sig: Signal) -> Result<()> {
@@ -192,8 +195,10 @@ impl Child {
         }
         Ok(())
     }
+    // ANCHOR_END: signal
 }
 
+// ANCHOR: finish_children
 /// Terminates daemon children and joins the others: what Python does when
 /// a program ends. Called by [`crate::main`], in parents and children alike.
 pub(crate) fn finish_children() {
@@ -205,6 +210,7 @@ pub(crate) fn finish_children() {
         let _ = child.poll(true);
     }
 }
+// ANCHOR_END: finish_children
 
 /// A started child, as Python's `multiprocessing.active_children()` lists it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -284,6 +290,7 @@ impl Process {
         Self::build(kind, start::Job::run(&body))
     }
 
+    // ANCHOR: build
     fn build(kind: &str, job: Result<start::Job>) -> Self {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let mut path = lock(&ME).as_ref().map_or_else(Vec::new, |m| m.path.clone());
@@ -303,6 +310,7 @@ impl Process {
             child: None,
         }
     }
+    // ANCHOR_END: build
 
     /// Gives the process a name of your own (Python's `name=` argument).
     pub fn name(mut self, name: impl Into<String>) -> Self {
@@ -339,6 +347,7 @@ impl Process {
         self.child.as_ref().map(|c| c.pid.as_raw())
     }
 
+    // ANCHOR: start
     /// Starts the child. Errors if it was started before, if this process
     /// is a daemon, or if the `fork` start method is used with threads about.
     pub fn start(&mut self) -> Result<()> {
@@ -367,6 +376,7 @@ impl Process {
         self.child = Some(child);
         Ok(())
     }
+    // ANCHOR_END: start
 
     fn started(&self, what: &str) -> Result<&Child> {
         self.child
@@ -390,6 +400,7 @@ impl Process {
         Ok(())
     }
 
+    // ANCHOR: terminate
     /// Asks the child to stop with SIGTERM (Python's `terminate()`).
     /// It does not wait: `join` afterwards.
     pub fn terminate(&self) -> Result<()> {
@@ -400,6 +411,7 @@ impl Process {
     pub fn kill(&self) -> Result<()> {
         self.started("kill")?.signal(Signal::SIGKILL)
     }
+    // ANCHOR_END: terminate
 
     /// True from `start` until the child has ended.
     pub fn is_alive(&self) -> bool {
@@ -417,6 +429,7 @@ impl Process {
     }
 }
 
+// ANCHOR: repr
 /// Python 3.8+'s repr: `<Process name='Process-1' pid=42 parent=41 started>`.
 impl fmt::Display for Process {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -443,6 +456,7 @@ impl fmt::Display for Process {
         write!(f, ">")
     }
 }
+// ANCHOR_END: repr
 
 impl fmt::Debug for Process {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -26,6 +26,7 @@ use std::time::Duration;
 /// Set in a spawned child's environment: the descriptor its job arrives on.
 const BOOTSTRAP_FD: &str = "COOKBOOK_BOOTSTRAP_FD";
 
+// ANCHOR: offsets
 /// The fixed point that function offsets are measured from.
 #[inline(never)]
 fn origin() {}
@@ -41,6 +42,7 @@ fn address_of(offset: isize) -> usize {
 /// The entry point a child calls: a monomorphised trampoline that decodes the
 /// arguments, calls the target and turns its outcome into an exit code.
 type Entry = fn(target: usize, args: &[u8]) -> Result<i32>;
+// ANCHOR_END: offsets
 
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Job {
@@ -221,6 +223,7 @@ fn fork_child(boot: Bootstrap) -> Result<Pid> {
 }
 // ANCHOR_END: fork
 
+// ANCHOR: die_with_parent
 /// Asks the kernel to kill this (child) process when its parent dies, so a
 /// child never outlives a parent that was killed; and exits at once if the
 /// parent is already gone. Async-signal-safe, so usable before exec.
@@ -231,6 +234,7 @@ fn die_with_parent(parent: i32) {
         unsafe { libc::_exit(1) };
     }
 }
+// ANCHOR_END: die_with_parent
 
 /// Called first thing by [`crate::main`]: in a spawned child, read the job,
 /// run it and exit; in any other process, return at once.
@@ -260,6 +264,7 @@ pub(crate) fn run_child_if_spawned() {
     }
 }
 
+// ANCHOR: run_child
 /// The child's life: become who the parent said, run the job, settle our own
 /// children, exit with the job's code (1 if it panicked, as an uncaught
 /// exception gives 1 in Python).
@@ -286,6 +291,7 @@ fn run_child(boot: Bootstrap) -> ! {
     // SAFETY: `_exit` is always safe to call.
     unsafe { libc::_exit(code) }
 }
+// ANCHOR_END: run_child
 
 /// Waits at most `timeout` for process `pid` to end, without reaping it:
 /// a pidfd becomes readable when its process exits.

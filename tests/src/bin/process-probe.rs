@@ -27,6 +27,9 @@ fn run() -> Result<()> {
         "fork-with-threads" => fork_with_threads(),
         "parent-panics" => parent_panics(),
         "start-twice" => start_twice(),
+        // Misbehaving on purpose, to show that the leftover check can fail.
+        "leave-orphan" => leave_orphan(),
+        "leave-zombie" => leave_zombie(),
         other => Err(common::Error::usage(format!("unknown case '{other}'"))),
     }
 }
@@ -182,4 +185,22 @@ fn start_twice() -> Result<()> {
     let second = p.start();
     p.join()?;
     second
+}
+
+/// Starts a process behind `common`'s back and exits without waiting: the
+/// tests' leftover check must catch it.
+fn leave_orphan() -> Result<()> {
+    std::process::Command::new("sleep").arg("30").spawn()?;
+    Ok(())
+}
+
+/// Leaves a child that has ended but was never reaped.
+fn leave_zombie() -> Result<()> {
+    let child = std::process::Command::new("true").spawn()?;
+    std::thread::sleep(Duration::from_millis(200));
+    // Exit at once, skipping every clean-up: the zombie stays unreaped.
+    println!("zombie {}", child.id());
+    std::io::Write::flush(&mut std::io::stdout())?;
+    // SAFETY: `_exit` is always safe to call.
+    unsafe { libc::_exit(0) }
 }

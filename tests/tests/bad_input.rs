@@ -1,0 +1,64 @@
+//! Bad input, for every recipe: one line on stderr that says what is wrong,
+//! exit code 2, no panic, no hang, nothing left behind.
+
+use cookbook_tests::{Run, manifest};
+
+#[test]
+fn every_recipe_refuses_unknown_flags_and_a_bad_time_scale() {
+    for recipe in manifest::load().recipe {
+        let out = Run::recipe(&recipe.name).args(["--bogus"]).run();
+        out.assert_usage_error();
+        assert!(out.stderr.contains("'--bogus'"), "{}", out.stderr);
+
+        let out = Run::recipe(&recipe.name).args(["stray"]).run();
+        out.assert_usage_error();
+
+        let out = Run::recipe(&recipe.name)
+            .env("COOKBOOK_TIME_SCALE", "fast")
+            .run();
+        out.assert_usage_error();
+        assert!(
+            out.stderr.contains("COOKBOOK_TIME_SCALE='fast'"),
+            "{}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn every_multiprocessing_recipe_names_the_allowed_start_methods() {
+    for recipe in manifest::load().recipe.iter().filter(|r| !r.is_mpi()) {
+        let out = Run::recipe(&recipe.name)
+            .args(["--start-method", "vfork"])
+            .run();
+        out.assert_usage_error();
+        assert!(
+            out.stderr.contains("'vfork'") && out.stderr.contains("[possible values: spawn, fork]"),
+            "{}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn process_counts_must_be_positive_whole_numbers() {
+    for recipe in ["spawn", "subclass"] {
+        for bad in ["0", "-1", "two", "1.5", "1001"] {
+            let out = Run::recipe(recipe).args(["--processes", bad]).run();
+            out.assert_usage_error();
+            assert!(out.stderr.contains(&format!("'{bad}'")), "{}", out.stderr);
+        }
+    }
+    let out = Run::recipe("spawn").args(["--edition", "3"]).run();
+    out.assert_usage_error();
+    assert!(out.stderr.contains("1..=2"), "{}", out.stderr);
+}
+
+#[test]
+fn help_is_not_an_error() {
+    for recipe in manifest::load().recipe {
+        let out = Run::recipe(&recipe.name).args(["--help"]).run();
+        out.assert_success();
+        assert!(out.stdout.contains("Usage:"), "{}", out.stdout);
+    }
+}

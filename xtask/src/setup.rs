@@ -1,0 +1,145 @@
+//! What the build needs from outside cargo, checked and installed.
+//!
+//! - MPICH with its headers (`mpicc`, `mpiexec`) for the MPI recipes;
+//! - libclang, which rsmpi's build uses (through bindgen) to read `mpi.h`;
+//! - mdBook, at the version the book is written for.
+
+use crate::{Failure, Result};
+use std::path::Path;
+use std::process::Command;
+
+const PACKAGES: [&str; 3] = ["mpich", "libmpich-dev", "libclang-dev"];
+pub const MDBOOK_VERSION: &str = "0.5.4";
+
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+}
+
+/// Finds libclang where bindgen (clang-sys) looks for it.
+fn has_libclang() -> bool {
+    let mut dirs: Vec<std::path::PathBuf> = Vec::new();
+    if let Some(dir) = std::env::var_os("LIBCLANG_PATH") {
+        dirs.push(dir.into());
+    }
+    for parent in ["/usr/lib", "/usr/lib64", "/usr/local/lib"] {
+        if let Ok(entries) = std::fs::read_dir(parent) {
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                let name = name.to_string_lossy();
+                if name.starts_with("llvm") {
+                    dirs.push(entry.path().join("lib"));
+                }
+            }
+        }
+    }
+    dirs.push("/usr/lib/x86_64-linux-gnu".into());
+    dirs.push("/usr/lib/aarch64-linux-gnu".into());
+    dirs.iter().any(|dir| {
+        std::fs::read_dir(dir).is_ok_and(|entries| {
+            entries.flatten().any(|e| {
+                let name = e.file_name();
+                let name = name.to_string_lossy();
+                name.starts_with("libclang")
+                    && name.contains(".so")
+                    && !name.starts_with("libclang-cpp")
+            })
+        })
+    })
+}
+
+fn missing() -> Vec<&'static str> {
+    let mut missing = Vec::new();
+    if !on_path("mpiexec") || !on_path("mpicc") {
+        missing.push("MPICH (mpiexec, mpicc and mpi.h)");
+    }
+    if !has_libclang() {
+        missing.push("libclang");
+    }
+    missing
+}
+
+fn by_hand() -> String {
+    format!("sudo apt-get install -y {}", PACKAGES.join(" "))
+}
+
+/// Installs MPICH and libclang through apt-get if they are missing.
+pub fn system() -> Result {
+    let missing = missing();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    println!("xtask: missing {}", missing.join(" and "));
+    let root = is_root();
+    let prefix: &[&str] = if root { &[] } else { &["sudo", "-n"] };
+    if !Path::new("/usr/bin/apt-get").exists() || (!root && !on_path("sudo")) {
+        return Err(Failure::usage(format!(
+            "cannot install {} here (needs apt-get as root); install MPICH, its headers and libclang by hand, e.g.: {}",
+            missing.join(" and "),
+            by_hand()
+        )));
+    }
+    let install: Vec<&str> = prefix
+        .iter()
+        .copied()
+        .chain(["apt-get", "install", "-y", "-q"])
+        .chain(PACKAGES)
+        .collect();
+    let update: Vec<&str> = prefix
+        .iter()
+        .copied()
+        .chain(["apt-get", "update", "-q"])
+        .collect();
+    // A fresh machine may have no package lists yet: update once and retry.
+    let installed = apt(&install) || (apt(&update) && apt(&install));
+    if installed && self::missing().is_empty() {
+        println!("xtask: installed {}", PACKAGES.join(", "));
+        Ok(())
+    } else {
+        Err(Failure::usage(format!(
+            "could not install {}; run by hand: {}",
+            missing.join(" and "),
+            by_hand()
+        )))
+    }
+}
+
+fn apt(args: &[&str]) -> bool {
+    println!("xtask: $ {}", args.join(" "));
+    Command::new(args[0])
+        .args(&args[1..])
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// The `mdbook` to run: the pinned version, installed with cargo if needed.
+pub fn mdbook() -> Result {
+    let wanted = format!("mdbook v{MDBOOK_VERSION}");
+    let current = Command::new("mdbook")
+        .arg("--version")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    if current.as_deref() == Some(wanted.as_str()) {
+        return Ok(());
+    }
+    println!(
+        "xtask: the book needs {wanted} (found {}); installing it with cargo (a few minutes, once)",
+        current.as_deref().unwrap_or("none")
+    );
+    crate::run(
+        &crate::cargo(),
+        &["install", "mdbook", "--locked", "--version", MDBOOK_VERSION],
+    )
+    .map_err(|_| {
+        Failure::usage(format!(
+            "could not install mdBook; run by hand: cargo install mdbook --locked --version {MDBOOK_VERSION}"
+        ))
+    })
+}
