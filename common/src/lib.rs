@@ -8,9 +8,12 @@
 //!   Python's `if __name__ == "__main__":` guard.
 //! - [`sleep`]: the book's pacing, scaled by `COOKBOOK_TIME_SCALE`.
 //! - [`cli`]: flags shared by the recipes, and one-line errors for bad ones.
+//! - `mpi` (with the `mpi` feature): how an MPI recipe gets its ranks.
 
 pub mod cli;
 mod error;
+#[cfg(feature = "mpi")]
+pub mod mpi;
 mod process;
 mod time;
 

@@ -135,8 +135,15 @@ pub struct Run {
     args: Vec<String>,
     env: Vec<(String, String)>,
     timeout: Duration,
-    trigger: Option<(Regex, Signal, Target)>,
+    trigger: Option<(Trigger, Signal, Target)>,
     grace: Duration,
+}
+
+/// When a run's signal is sent.
+#[derive(Clone, Debug)]
+enum Trigger {
+    Line(Regex),
+    After(Duration),
 }
 
 /// What a run did.
@@ -203,7 +210,16 @@ impl Run {
     /// Processes may then take up to `grace` to go before they count as
     /// left behind.
     pub fn signal_on(mut self, pattern: &str, signal: Signal, target: Target) -> Run {
-        self.trigger = Some((Regex::new(pattern).expect("pattern"), signal, target));
+        let pattern = Regex::new(pattern).expect("pattern");
+        self.trigger = Some((Trigger::Line(pattern), signal, target));
+        self.grace = Duration::from_secs(3);
+        self
+    }
+
+    /// Sends `signal` to `target` once `delay` has passed since the start
+    /// (for programs that print nothing while they run).
+    pub fn signal_after(mut self, delay: Duration, signal: Signal, target: Target) -> Run {
+        self.trigger = Some((Trigger::After(delay), signal, target));
         self.grace = Duration::from_secs(3);
         self
     }
@@ -246,19 +262,28 @@ impl Run {
         let deadline = start + self.timeout;
         let mut stdout = String::new();
         let mut trigger = self.trigger.clone();
+        let fire = |signal: Signal, target: Target| {
+            let _ = match target {
+                Target::Group => killpg(Pid::from_raw(group), signal),
+                Target::Parent => kill(Pid::from_raw(group), signal),
+            };
+        };
         let status = loop {
             while let Ok(line) = lines.try_recv() {
-                if let Some((pattern, signal, target)) = &trigger
+                if let Some((Trigger::Line(pattern), signal, target)) = &trigger
                     && pattern.is_match(&line)
                 {
-                    let _ = match target {
-                        Target::Group => killpg(Pid::from_raw(group), *signal),
-                        Target::Parent => kill(Pid::from_raw(group), *signal),
-                    };
+                    fire(*signal, *target);
                     trigger = None;
                 }
                 stdout.push_str(&line);
                 stdout.push('\n');
+            }
+            if let Some((Trigger::After(delay), signal, target)) = &trigger
+                && start.elapsed() >= *delay
+            {
+                fire(*signal, *target);
+                trigger = None;
             }
             if let Some(status) = child.try_wait().expect("try_wait") {
                 break status;

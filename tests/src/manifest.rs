@@ -28,6 +28,53 @@ pub struct Recipe {
     /// How a fresh run is compared with the page's captured output.
     #[serde(default)]
     pub compare: Compare,
+    /// More runs the page shows, each with flags of its own.
+    #[serde(default)]
+    pub extra: Vec<Extra>,
+}
+
+/// A further captured run of a recipe: `outputs/<name>-<label>.txt`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Extra {
+    pub label: String,
+    pub args: Vec<String>,
+    /// The run is meant to fail (exit code not 0); its stderr is captured too.
+    #[serde(default)]
+    pub fails: bool,
+    /// How to compare, if not as the recipe's main run.
+    pub compare: Option<Compare>,
+}
+
+/// One run whose output a page shows, and how to check it again.
+#[derive(Debug, Clone)]
+pub struct Capture {
+    pub recipe: String,
+    pub args: Vec<String>,
+    pub fails: bool,
+    pub compare: Compare,
+    pub file: PathBuf,
+}
+
+impl Capture {
+    /// The command a reader types, as the captured output shows it.
+    pub fn command_line(&self) -> String {
+        let mut line = format!("$ cargo run --bin {}", self.recipe);
+        if !self.args.is_empty() {
+            line.push_str(" -- ");
+            line.push_str(&self.args.join(" "));
+        }
+        line
+    }
+
+    /// The text written to the output file: the command, then what it printed.
+    pub fn render(&self, stdout: &str, stderr: &str) -> String {
+        let mut text = format!("{}\n{stdout}", self.command_line());
+        if self.fails {
+            text.push_str(stderr);
+        }
+        text
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -61,11 +108,24 @@ impl Recipe {
             .join(&self.name)
     }
 
-    /// The page's captured output.
-    pub fn output_file(&self) -> PathBuf {
-        crate::workspace_root()
-            .join("book/src/outputs")
-            .join(format!("{}.txt", self.name))
+    /// The runs the page shows: the book's defaults first, then the extras.
+    pub fn captures(&self) -> Vec<Capture> {
+        let outputs = crate::workspace_root().join("book/src/outputs");
+        let main = Capture {
+            recipe: self.name.clone(),
+            args: self.args.clone(),
+            fails: false,
+            compare: self.compare.clone(),
+            file: outputs.join(format!("{}.txt", self.name)),
+        };
+        let extras = self.extra.iter().map(|e| Capture {
+            recipe: self.name.clone(),
+            args: e.args.clone(),
+            fails: e.fails,
+            compare: e.compare.clone().unwrap_or_else(|| self.compare.clone()),
+            file: outputs.join(format!("{}-{}.txt", self.name, e.label)),
+        });
+        std::iter::once(main).chain(extras).collect()
     }
 
     /// The page that explains the recipe.
@@ -74,16 +134,6 @@ impl Recipe {
             .join("book/src")
             .join(&self.chapter)
             .join(format!("{}.md", self.name))
-    }
-
-    /// The command a reader types, as the captured output shows it.
-    pub fn command_line(&self) -> String {
-        let mut line = format!("$ cargo run --bin {}", self.name);
-        if !self.args.is_empty() {
-            line.push_str(" -- ");
-            line.push_str(&self.args.join(" "));
-        }
-        line
     }
 
     pub fn is_mpi(&self) -> bool {

@@ -8,50 +8,61 @@ use cookbook_tests::{Run, manifest, normalise};
 
 #[test]
 fn captured_outputs_match_fresh_runs() {
-    let manifest = manifest::load();
-    for recipe in &manifest.recipe {
-        let path = recipe.output_file();
-        let captured = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-            panic!(
-                "{}: {e} (run `cargo xtask outputs {}`)",
-                path.display(),
-                recipe.name
-            )
-        });
-        let (command, body) = captured.split_once('\n').unwrap_or((&captured, ""));
-        assert_eq!(
-            command,
-            recipe.command_line(),
-            "{}: first line",
-            path.display()
-        );
-        let expected = normalise(body, &recipe.compare);
-        assert!(
-            !expected.is_empty(),
-            "{}: nothing to compare",
-            path.display()
-        );
-
-        let methods: &[&str] = if recipe.is_mpi() {
-            &[""]
-        } else {
-            &["spawn", "fork"]
-        };
-        for method in methods {
-            let mut run = Run::recipe(&recipe.name).args(&recipe.args);
-            if !method.is_empty() {
-                run = run.args(["--start-method", method]);
-            }
-            let out = run.run();
-            out.assert_success();
+    for recipe in manifest::load().recipe {
+        for capture in recipe.captures() {
+            let path = &capture.file;
+            let captured = std::fs::read_to_string(path).unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e} (run `cargo xtask outputs {}`)",
+                    path.display(),
+                    recipe.name
+                )
+            });
+            let (command, body) = captured.split_once('\n').unwrap_or((&captured, ""));
             assert_eq!(
-                normalise(&out.stdout, &recipe.compare),
-                expected,
-                "{} ({method}) no longer prints what {} shows; if the change is meant, run `cargo xtask outputs {}`",
-                recipe.name,
-                path.display(),
-                recipe.name
+                command,
+                capture.command_line(),
+                "{}: first line",
+                path.display()
             );
+            let expected = normalise(body, &capture.compare);
+            assert!(
+                !expected.is_empty(),
+                "{}: nothing to compare",
+                path.display()
+            );
+
+            let methods: &[&str] = if recipe.is_mpi() {
+                &[""]
+            } else {
+                &["spawn", "fork"]
+            };
+            for method in methods {
+                let mut run = Run::recipe(&recipe.name).args(&capture.args);
+                if !method.is_empty() {
+                    run = run.args(["--start-method", method]);
+                }
+                let out = run.run();
+                out.assert_clean();
+                assert_eq!(
+                    out.code() != 0,
+                    capture.fails,
+                    "{}: exit code {}\n{}",
+                    path.display(),
+                    out.code(),
+                    out.stderr
+                );
+                let fresh = capture.render(&out.stdout, &out.stderr);
+                let fresh = fresh.split_once('\n').map_or("", |(_, body)| body);
+                assert_eq!(
+                    normalise(fresh, &capture.compare),
+                    expected,
+                    "{} ({method}) no longer prints what {} shows; if the change is meant, run `cargo xtask outputs {}`",
+                    recipe.name,
+                    path.display(),
+                    recipe.name
+                );
+            }
         }
     }
 }

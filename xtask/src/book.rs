@@ -43,11 +43,14 @@ pub fn check() -> Result {
         if !summary.contains(&format!("({page})")) {
             problems.push(format!("SUMMARY.md does not list {page}"));
         }
-        if !recipe.output_file().exists() {
-            problems.push(format!(
-                "no captured output for {} (run `cargo xtask outputs {}`)",
-                recipe.name, recipe.name
-            ));
+        for capture in recipe.captures() {
+            if !capture.file.exists() {
+                problems.push(format!(
+                    "no captured output {} (run `cargo xtask outputs {}`)",
+                    capture.file.display(),
+                    recipe.name
+                ));
+            }
         }
     }
     if problems.is_empty() {

@@ -143,7 +143,7 @@ fn tour(names: &[String]) -> Result {
     let mut failed = Vec::new();
     for recipe in &recipes {
         println!("\n=== {}: {} ===", recipe.name, recipe.title);
-        println!("{}", recipe.command_line());
+        println!("{}", recipe.captures()[0].command_line());
         let status = recipe_command(recipe)
             .env("COOKBOOK_TIME_SCALE", &scale)
             .status()
@@ -171,27 +171,29 @@ fn outputs(names: &[String]) -> Result {
     setup::system()?;
     build_bins(false)?;
     for recipe in &recipes {
-        let output = recipe_command(recipe)
-            .output()
-            .map_err(|e| Failure::new(format!("cannot run {}: {e}", recipe.name)))?;
-        if !output.status.success() {
-            return Err(Failure::new(format!(
-                "{} failed ({}): {}",
-                recipe.name,
-                output.status,
-                String::from_utf8_lossy(&output.stderr)
-            )));
+        for capture in recipe.captures() {
+            let output = Command::new(workspace_root().join("target/debug").join(&recipe.name))
+                .args(&capture.args)
+                .current_dir(workspace_root())
+                .output()
+                .map_err(|e| Failure::new(format!("cannot run {}: {e}", recipe.name)))?;
+            let (stdout, stderr) = (
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr),
+            );
+            if output.status.success() == capture.fails {
+                return Err(Failure::new(format!(
+                    "`{}` ended with {}, which is not what recipes.toml expects: {stderr}",
+                    capture.command_line(),
+                    output.status
+                )));
+            }
+            let path = &capture.file;
+            std::fs::create_dir_all(path.parent().expect("outputs dir"))
+                .and_then(|()| std::fs::write(path, capture.render(&stdout, &stderr)))
+                .map_err(|e| Failure::new(format!("{}: {e}", path.display())))?;
+            println!("xtask: wrote {}", path.display());
         }
-        let text = format!(
-            "{}\n{}",
-            recipe.command_line(),
-            String::from_utf8_lossy(&output.stdout)
-        );
-        let path = recipe.output_file();
-        std::fs::create_dir_all(path.parent().expect("outputs dir"))
-            .and_then(|()| std::fs::write(&path, text))
-            .map_err(|e| Failure::new(format!("{}: {e}", path.display())))?;
-        println!("xtask: wrote {}", path.display());
     }
     Ok(())
 }
