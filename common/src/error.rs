@@ -6,7 +6,21 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
     message: String,
-    usage: bool,
+    kind: Kind,
+}
+
+/// What kind of failure an [`Error`] is, for callers that handle some.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Something went wrong (exit code 1).
+    Failure,
+    /// The user asked for something impossible (exit code 2).
+    Usage,
+    /// The other end is gone: every writing end of a connection is closed
+    /// (Python's `EOFError`).
+    Eof,
+    /// Nothing came within the time allowed (Python's `queue.Empty`).
+    Timeout,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -16,7 +30,7 @@ impl Error {
     pub fn new(message: impl Into<String>) -> Self {
         Error {
             message: message.into(),
-            usage: false,
+            kind: Kind::Failure,
         }
     }
 
@@ -24,13 +38,41 @@ impl Error {
     pub fn usage(message: impl Into<String>) -> Self {
         Error {
             message: message.into(),
-            usage: true,
+            kind: Kind::Usage,
         }
+    }
+
+    /// The other end is closed: no more data will come.
+    pub fn eof(message: impl Into<String>) -> Self {
+        Error {
+            message: message.into(),
+            kind: Kind::Eof,
+        }
+    }
+
+    /// Nothing came in time.
+    pub fn timeout(message: impl Into<String>) -> Self {
+        Error {
+            message: message.into(),
+            kind: Kind::Timeout,
+        }
+    }
+
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    pub fn is_eof(&self) -> bool {
+        self.kind == Kind::Eof
+    }
+
+    pub fn is_timeout(&self) -> bool {
+        self.kind == Kind::Timeout
     }
 
     /// Exit code for a program that stops on this error.
     pub fn exit_code(&self) -> u8 {
-        if self.usage { 2 } else { 1 }
+        if self.kind == Kind::Usage { 2 } else { 1 }
     }
 }
 

@@ -6,22 +6,29 @@
 //!   process, name it, make it a daemon, join, terminate or kill it.
 //! - [`main`]: the entry point every recipe calls first, the counterpart of
 //!   Python's `if __name__ == "__main__":` guard.
+//! - [`Queue`] and [`pipe`]: exchange values between processes.
 //! - [`sleep`]: the book's pacing, scaled by `COOKBOOK_TIME_SCALE`.
 //! - [`cli`]: flags shared by the recipes, and one-line errors for bad ones.
 //! - `mpi` (with the `mpi` feature): how an MPI recipe gets its ranks.
 
 pub mod cli;
 mod error;
+pub mod fds;
 #[cfg(feature = "mpi")]
 pub mod mpi;
+mod pipe;
 mod process;
+mod queue;
+pub mod shm;
 mod time;
 
-pub use error::{Error, Result};
+pub use error::{Error, Kind, Result};
+pub use pipe::{Connection, pipe};
 pub use process::{
     CurrentProcess, Process, Run, StartMethod, active_children, current_process, get_start_method,
     set_start_method,
 };
+pub use queue::Queue;
 pub use time::{sleep, time_scale};
 
 use std::process::ExitCode;

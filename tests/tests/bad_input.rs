@@ -65,3 +65,24 @@ fn help_is_not_an_error() {
         assert!(out.stdout.contains("Usage:"), "{}", out.stdout);
     }
 }
+
+#[test]
+fn queue_and_pipe_refuse_bad_counts() {
+    for (recipe, flag, bad) in [
+        ("queue", "--items", "-3"),
+        ("queue", "--producers", "0"),
+        ("queue", "--consumers", "65"),
+        ("queue", "--seed", "minus"),
+        ("pipe", "--items", "lots"),
+        ("pipe", "--patience", "0"),
+        ("pipe", "--patience", "-1"),
+    ] {
+        let out = Run::recipe(recipe).args([flag, bad]).run();
+        out.assert_usage_error();
+        assert!(
+            out.stderr.contains(bad),
+            "{recipe} {flag} {bad}: {}",
+            out.stderr
+        );
+    }
+}

@@ -142,7 +142,11 @@ fn tour(names: &[String]) -> Result {
     );
     let mut failed = Vec::new();
     for recipe in &recipes {
-        println!("\n=== {}: {} ===", recipe.name, recipe.title);
+        let ranks = recipe
+            .np
+            .map(|np| format!(" ({np} ranks under mpiexec)"))
+            .unwrap_or_default();
+        println!("\n=== {}: {}{ranks} ===", recipe.name, recipe.title);
         println!("{}", recipe.captures()[0].command_line());
         let status = recipe_command(recipe)
             .env("COOKBOOK_TIME_SCALE", &scale)

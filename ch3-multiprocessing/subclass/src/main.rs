@@ -30,8 +30,9 @@ struct Args {
 struct MyProcess;
 
 impl Run for MyProcess {
-    fn run(&self) {
+    fn run(&self) -> common::Result<()> {
         println!("called run method in process: {}", current_process().name);
+        Ok(())
     }
 }
 // ANCHOR_END: my_process

@@ -47,9 +47,10 @@ pub enum StartMethod {
 /// A type that is a process's body: the Rust answer to Python's "subclass
 /// `Process` and override `run`". The value is moved into the child (so it
 /// must be serializable, as Python pickles a `Process` subclass under
-/// `spawn`), and the child calls `run` on it.
+/// `spawn`), and the child calls `run` on it. An error it returns is
+/// printed and gives exit code 1, like an exception in Python's `run`.
 pub trait Run: Serialize + DeserializeOwned + 'static {
-    fn run(&self);
+    fn run(&self) -> crate::Result<()>;
 }
 
 /// What a target may return: nothing (exit code 0), or a `Result` whose
@@ -364,8 +365,9 @@ impl Process {
             path: self.path.clone(),
             daemon: self.daemon,
         };
-        let job = self.job.as_ref().map_err(Clone::clone)?;
+        let job = self.job.as_mut().map_err(|e| e.clone())?;
         let pid = start::start(get_start_method(), &identity, job)?;
+        job.release_descriptors();
         let child = Arc::new(Child {
             pid,
             name: self.name.clone(),

@@ -17,7 +17,7 @@ use nix::unistd::{ForkResult, Pid, fork, getppid};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::io::{Read, Write};
-use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::process::CommandExt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::process::{Command, Stdio};
@@ -40,29 +40,59 @@ fn address_of(offset: isize) -> usize {
 }
 
 /// The entry point a child calls: a monomorphised trampoline that decodes the
-/// arguments, calls the target and turns its outcome into an exit code.
-type Entry = fn(target: usize, args: &[u8]) -> Result<i32>;
+/// arguments (taking the descriptors `fds` it was given), calls the target
+/// and turns its outcome into an exit code.
+type Entry = fn(target: usize, args: &[u8], fds: &[RawFd]) -> Result<i32>;
 // ANCHOR_END: offsets
 
+/// What a child runs, as it travels to the child.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-pub(crate) struct Job {
+pub(crate) struct JobWire {
     entry: isize,
     target: isize,
     args: Vec<u8>,
+    /// Descriptors the arguments refer to (see `fds.rs`).
+    fds: Vec<RawFd>,
+}
+
+/// What a child runs, and the parent's copies of the descriptors it takes,
+/// held until the child has started.
+#[derive(Debug)]
+pub(crate) struct Job {
+    wire: JobWire,
+    held: Vec<OwnedFd>,
+}
+
+/// Serializes a child's arguments, collecting the descriptors they hold.
+fn encode<A: Serialize + ?Sized>(args: &A) -> Result<(Vec<u8>, Vec<OwnedFd>)> {
+    let (bytes, held) = crate::fds::collect(|| postcard::to_stdvec(args));
+    Ok((bytes?, held))
+}
+
+fn decode<A: DeserializeOwned>(args: &[u8], fds: &[RawFd]) -> Result<A> {
+    Ok(crate::fds::receive(fds, || postcard::from_bytes(args))?)
 }
 
 impl Job {
+    fn new(entry: Entry, target: usize, args: Vec<u8>, held: Vec<OwnedFd>) -> Job {
+        Job {
+            wire: JobWire {
+                entry: offset_of(entry as usize),
+                target: offset_of(target),
+                fds: held.iter().map(AsRawFd::as_raw_fd).collect(),
+                args,
+            },
+            held,
+        }
+    }
+
     pub(crate) fn call<R: Outcome + 'static>(target: fn() -> R) -> Job {
-        fn entry<R: Outcome>(target: usize, _args: &[u8]) -> Result<i32> {
+        fn entry<R: Outcome>(target: usize, _args: &[u8], _fds: &[RawFd]) -> Result<i32> {
             // SAFETY: `target` was made from a `fn() -> R` of this same executable.
             let f = unsafe { std::mem::transmute::<usize, fn() -> R>(target) };
             Ok(f().exit_code())
         }
-        Job {
-            entry: offset_of(entry::<R> as Entry as usize),
-            target: offset_of(target as usize),
-            args: Vec::new(),
-        }
+        Job::new(entry::<R>, target as usize, Vec::new(), Vec::new())
     }
 
     pub(crate) fn call_with<A, R>(target: fn(A) -> R, args: &A) -> Result<Job>
@@ -70,36 +100,41 @@ impl Job {
         A: Serialize + DeserializeOwned + 'static,
         R: Outcome + 'static,
     {
-        fn entry<A: DeserializeOwned, R: Outcome>(target: usize, args: &[u8]) -> Result<i32> {
-            let args: A = postcard::from_bytes(args)?;
+        fn entry<A: DeserializeOwned, R: Outcome>(
+            target: usize,
+            args: &[u8],
+            fds: &[RawFd],
+        ) -> Result<i32> {
+            let args: A = decode(args, fds)?;
             // SAFETY: `target` was made from a `fn(A) -> R` of this same executable.
             let f = unsafe { std::mem::transmute::<usize, fn(A) -> R>(target) };
             Ok(f(args).exit_code())
         }
-        Ok(Job {
-            entry: offset_of(entry::<A, R> as Entry as usize),
-            target: offset_of(target as usize),
-            args: postcard::to_stdvec(args)?,
-        })
+        let (bytes, held) = encode(args)?;
+        Ok(Job::new(entry::<A, R>, target as usize, bytes, held))
     }
 
     pub(crate) fn run<T: Run>(body: &T) -> Result<Job> {
-        fn entry<T: Run>(_target: usize, args: &[u8]) -> Result<i32> {
-            let body: T = postcard::from_bytes(args)?;
-            body.run();
-            Ok(0)
+        fn entry<T: Run>(_target: usize, args: &[u8], fds: &[RawFd]) -> Result<i32> {
+            let body: T = decode(args, fds)?;
+            Ok(body.run().exit_code())
         }
-        Ok(Job {
-            entry: offset_of(entry::<T> as Entry as usize),
-            target: 0,
-            args: postcard::to_stdvec(body)?,
-        })
+        let (bytes, held) = encode(body)?;
+        Ok(Job::new(entry::<T>, origin as fn() as usize, bytes, held))
     }
 
+    /// The parent's copies of the child's descriptors are closed once the
+    /// child has them: a reader waiting for end-of-file must not wait on us.
+    pub(crate) fn release_descriptors(&mut self) {
+        self.held.clear();
+    }
+}
+
+impl JobWire {
     fn execute(&self) -> Result<i32> {
         // SAFETY: `entry` was made from an `Entry` of this same executable.
         let entry = unsafe { std::mem::transmute::<usize, Entry>(address_of(self.entry)) };
-        entry(address_of(self.target), &self.args)
+        entry(address_of(self.target), &self.args, &self.fds)
     }
 }
 
@@ -110,7 +145,7 @@ struct Bootstrap {
     identity: Identity,
     start_method: StartMethod,
     parent: i32,
-    job: Job,
+    job: JobWire,
 }
 
 /// Starts a child running `job` and returns its pid.
@@ -119,7 +154,7 @@ pub(crate) fn start(method: StartMethod, identity: &Identity, job: &Job) -> Resu
         identity: identity.clone(),
         start_method: method,
         parent: nix::unistd::getpid().as_raw(),
-        job: job.clone(),
+        job: job.wire.clone(),
     };
     // Anything still buffered would otherwise be printed twice (fork) or late.
     let _ = std::io::stdout().flush();
@@ -154,6 +189,7 @@ fn spawn(boot: &Bootstrap) -> Result<Pid> {
     };
     let read_fd = read_end.as_raw_fd();
     let parent = boot.parent;
+    let given = boot.job.fds.clone();
     let mut command = Command::new("/proc/self/exe");
     if let Some(arg0) = std::env::args_os().next() {
         command.arg0(arg0);
@@ -164,9 +200,12 @@ fn spawn(boot: &Bootstrap) -> Result<Pid> {
     // SAFETY: between fork and exec this only makes async-signal-safe calls.
     unsafe {
         command.pre_exec(move || {
-            // This one descriptor, and only in this child, survives the exec.
-            let fd = std::os::fd::BorrowedFd::borrow_raw(read_fd);
-            fcntl(fd, FcntlArg::F_SETFD(FdFlag::empty()))?;
+            // These descriptors, and only in this child, survive the exec:
+            // the job's socket and those the arguments hold.
+            for fd in std::iter::once(read_fd).chain(given.iter().copied()) {
+                let fd = std::os::fd::BorrowedFd::borrow_raw(fd);
+                fcntl(fd, FcntlArg::F_SETFD(FdFlag::empty()))?;
+            }
             die_with_parent(parent);
             Ok(())
         });
@@ -217,6 +256,8 @@ fn fork_child(boot: Bootstrap) -> Result<Pid> {
         ForkResult::Parent { child } => Ok(child),
         ForkResult::Child => {
             die_with_parent(boot.parent);
+            // Keep what a spawned child would have: stdio and the job's descriptors.
+            crate::fds::close_all_but(&boot.job.fds);
             run_child(boot)
         }
     }

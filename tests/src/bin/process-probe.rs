@@ -2,7 +2,9 @@
 //! of `common` through cases the recipes do not reach, one per subcommand.
 //! The tests in `tests/tests/process_layer.rs` run it.
 
-use common::{Process, Result, StartMethod, active_children, current_process};
+use common::{
+    Connection, Process, Queue, Result, StartMethod, active_children, current_process, pipe,
+};
 use std::time::{Duration, Instant};
 
 fn main() -> std::process::ExitCode {
@@ -27,6 +29,11 @@ fn run() -> Result<()> {
         "fork-with-threads" => fork_with_threads(),
         "parent-panics" => parent_panics(),
         "start-twice" => start_twice(),
+        "queue-big" => queue_big(),
+        "pipe-big" => pipe_big(),
+        "pipe-peer-dies" => pipe_peer_dies(),
+        "queue-writer-dies" => queue_writer_dies(),
+        "queue-child-panics" => queue_child_panics(),
         // Misbehaving on purpose, to show that the leftover check can fail.
         "leave-orphan" => leave_orphan(),
         "leave-zombie" => leave_zombie(),
@@ -203,4 +210,119 @@ fn leave_zombie() -> Result<()> {
     std::io::Write::flush(&mut std::io::stdout())?;
     // SAFETY: `_exit` is always safe to call.
     unsafe { libc::_exit(0) }
+}
+
+const BIG: usize = 16 << 20;
+
+fn big_message() -> Vec<u8> {
+    (0..BIG).map(|i| (i % 251) as u8).collect()
+}
+
+fn digest(data: &[u8]) -> String {
+    let sum: u64 = data.iter().map(|&b| u64::from(b)).sum();
+    format!("len={} sum={sum}", data.len())
+}
+
+fn put_big(queue: Queue<Vec<u8>>) -> Result<()> {
+    queue.put(&big_message())
+}
+
+/// A 16 MiB item crosses a queue from a child to the parent.
+fn queue_big() -> Result<()> {
+    let queue = Queue::<Vec<u8>>::new()?;
+    let mut p = Process::with_args(put_big, queue.clone());
+    p.start()?;
+    let item = queue.get_timeout(Duration::from_secs(20))?;
+    p.join()?;
+    println!("sent {}", digest(&big_message()));
+    println!("got {}", digest(&item));
+    Ok(())
+}
+
+fn echo_big(conn: Connection) -> Result<()> {
+    let data = conn.recv_bytes()?;
+    conn.send_bytes(&data)
+}
+
+/// A 16 MiB message goes to a child through a pipe and comes back.
+fn pipe_big() -> Result<()> {
+    let (mine, theirs) = pipe(true)?;
+    let mut p = Process::with_args(echo_big, theirs);
+    p.start()?;
+    mine.send_bytes(&big_message())?;
+    let back = mine.recv_bytes()?;
+    p.join()?;
+    println!("sent {}", digest(&big_message()));
+    println!("got {}", digest(&back));
+    Ok(())
+}
+
+fn send_one_then_hang(conn: Connection) -> Result<()> {
+    conn.send(&1u32)?;
+    common::sleep(100.0);
+    Ok(())
+}
+
+/// The child on the other end of a pipe is killed mid-conversation: the
+/// parent's next recv is an end-of-file, not a hang.
+fn pipe_peer_dies() -> Result<()> {
+    let (mine, theirs) = pipe(true)?;
+    let mut p = Process::with_args(send_one_then_hang, theirs);
+    p.start()?;
+    println!("first: {}", mine.recv::<u32>()?);
+    p.kill()?;
+    p.join()?;
+    match mine.recv::<u32>() {
+        Err(e) if e.is_eof() => println!("then: end of file"),
+        other => println!("then: {other:?}"),
+    }
+    Ok(())
+}
+
+fn put_big_forever(queue: Queue<Vec<u8>>) -> Result<()> {
+    // Nobody reads yet: this put stops half-way, holding the writers' lock.
+    queue.put(&big_message())
+}
+
+/// A producer is killed in the middle of putting a big item: the consumer's
+/// get ends with an error within its timeout, instead of waiting for ever
+/// for the rest of the item.
+fn queue_writer_dies() -> Result<()> {
+    let queue = Queue::<Vec<u8>>::new()?;
+    let mut p = Process::with_args(put_big_forever, queue.clone());
+    p.start()?;
+    while queue.qsize() == 0 {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    p.kill()?;
+    p.join()?;
+    let start = Instant::now();
+    match queue.get_timeout(Duration::from_secs(5)) {
+        Ok(item) => println!("got {} (unexpected)", item.len()),
+        Err(e) => println!("get failed: {e}"),
+    }
+    println!(
+        "within timeout: {}",
+        start.elapsed() < Duration::from_secs(5)
+    );
+    Ok(())
+}
+
+fn take_one_and_panic(queue: Queue<u32>) {
+    let item = queue.get().expect("get");
+    panic!("consumer panics holding item {item}");
+}
+
+/// A consumer panics: the parent carries on and nothing is left behind.
+fn queue_child_panics() -> Result<()> {
+    let queue = Queue::<u32>::new()?;
+    let mut p = Process::with_args(take_one_and_panic, queue.clone());
+    p.start()?;
+    queue.put(&42)?;
+    p.join()?;
+    println!("consumer exitcode {:?}", p.exitcode());
+    queue.put(&43)?;
+    println!("still usable: {}", queue.get()?);
+    Ok(())
 }

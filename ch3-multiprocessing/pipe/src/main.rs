@@ -1,0 +1,111 @@
+//! Using pipes to exchange objects.
+//!
+//! In the Python recipe a first process (`create_items`) sends the numbers
+//! 0 to 9 down one pipe and closes its end; a second (`multiply_items`)
+//! receives them, squares each and sends the squares down a second pipe,
+//! until the first pipe reports end-of-file, then closes its end; the main
+//! program prints what comes out of the second pipe, then `End`.
+//!
+//! Run it: `cargo run --bin pipe` (`-- --help` lists the flags).
+
+use clap::Parser;
+use common::{Connection, Process, cli::StartArgs, pipe};
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(about = "Two processes and two pipes: numbers go in, squares come out")]
+struct Args {
+    /// How many numbers the first process sends (0 to N-1)
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
+    items: u32,
+    /// Keep a copy of the second pipe's writing end in the main process, and
+    /// see why end-of-file never comes (the main process gives up after
+    /// --patience seconds)
+    #[arg(long)]
+    keep_writer: bool,
+    /// With --keep-writer: seconds to wait for more data before giving up
+    #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
+    patience: f64,
+    #[command(flatten)]
+    start: StartArgs,
+}
+
+// ANCHOR: targets
+fn create_items((output_pipe, items): (Connection, u32)) -> common::Result<()> {
+    for item in 0..items {
+        output_pipe.send(&item)?;
+    }
+    output_pipe.close();
+    Ok(())
+}
+
+fn multiply_items((input_pipe, output_pipe): (Connection, Connection)) -> common::Result<()> {
+    loop {
+        match input_pipe.recv::<u32>() {
+            Ok(item) => output_pipe.send(&(u64::from(item) * u64::from(item)))?,
+            // Every writing end of the first pipe is closed: no more items.
+            Err(e) if e.is_eof() => break,
+            Err(e) => return Err(e),
+        }
+    }
+    output_pipe.close();
+    Ok(())
+}
+// ANCHOR_END: targets
+
+fn main() -> std::process::ExitCode {
+    common::main(run)
+}
+
+fn run() -> common::Result<()> {
+    let args: Args = common::cli::parse();
+    common::set_start_method(args.start.start_method);
+    if !(args.patience > 0.0 && args.patience <= 3600.0) {
+        return Err(common::Error::usage(format!(
+            "--patience {} is not a number of seconds above 0 and at most 3600",
+            args.patience
+        )));
+    }
+    // ANCHOR: main
+    let (pipe_1_in, pipe_1_out) = pipe(true)?;
+    let (pipe_2_in, pipe_2_out) = pipe(true)?;
+    // Giving an end to a process moves it: this process no longer holds it,
+    // which is what the book's explicit close() calls achieve.
+    // ANCHOR_END: main
+    // ANCHOR: forgotten
+    // With --keep-writer, a copy of the second pipe's writing end stays here.
+    let forgotten = if args.keep_writer {
+        Some(pipe_2_in.try_clone()?)
+    } else {
+        None
+    };
+    // ANCHOR_END: forgotten
+    // ANCHOR: processes
+    let mut process_pipe_1 = Process::with_args(create_items, (pipe_1_in, args.items));
+    let mut process_pipe_2 = Process::with_args(multiply_items, (pipe_1_out, pipe_2_in));
+    // ANCHOR_END: processes
+    // ANCHOR: read
+    process_pipe_1.start()?;
+    process_pipe_2.start()?;
+    loop {
+        if forgotten.is_some() && !pipe_2_out.poll(Some(Duration::from_secs_f64(args.patience)))? {
+            println!(
+                "no end-of-file after {} s: a writing end of the pipe is still open (this process holds one)",
+                args.patience
+            );
+            process_pipe_1.join()?;
+            process_pipe_2.join()?;
+            return Err(common::Error::new("gave up waiting for end-of-file"));
+        }
+        match pipe_2_out.recv::<u64>() {
+            Ok(square) => println!("{square}"),
+            Err(e) if e.is_eof() => break,
+            Err(e) => return Err(e),
+        }
+    }
+    println!("End");
+    process_pipe_1.join()?;
+    process_pipe_2.join()?;
+    // ANCHOR_END: read
+    Ok(())
+}

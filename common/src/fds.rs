@@ -1,0 +1,147 @@
+//! Handing open descriptors (pipes, sockets, shared memory) to a child.
+//!
+//! A [`Process`](crate::Process) argument that holds an [`Inherit`] takes the
+//! descriptor with it into the child, under both start methods:
+//!
+//! - while the arguments are serialized, each `Inherit` is duplicated; the
+//!   copy travels with the job, and its number goes into the bytes;
+//! - a `spawn`ed child keeps exactly those copies open across `exec`, a
+//!   `fork`ed child closes every other descriptor it inherited, so under
+//!   both methods a child holds what it was given and nothing else;
+//! - the child turns each number back into an owned descriptor;
+//! - the parent closes its copies as soon as the child has started.
+//!
+//! This is what makes end-of-file work: a reader sees it only when every
+//! copy of the writing end is closed, and no child keeps a stray copy.
+
+use serde::de::Error as _;
+use serde::ser::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+
+/// An open descriptor that can be sent to a child as (part of) an argument.
+#[derive(Debug)]
+pub struct Inherit(OwnedFd);
+
+impl Inherit {
+    pub fn new(fd: OwnedFd) -> Inherit {
+        Inherit(fd)
+    }
+
+    pub fn try_clone(&self) -> std::io::Result<Inherit> {
+        self.0.try_clone().map(Inherit)
+    }
+
+    pub fn into_inner(self) -> OwnedFd {
+        self.0
+    }
+}
+
+impl AsFd for Inherit {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.0.as_fd()
+    }
+}
+
+impl AsRawFd for Inherit {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0.as_raw_fd()
+    }
+}
+
+thread_local! {
+    /// While a job's arguments are serialized: the copies made so far.
+    static OUTGOING: RefCell<Option<Vec<OwnedFd>>> = const { RefCell::new(None) };
+    /// In a child, while its job is decoded: the numbers it was given, and
+    /// those already taken.
+    static INCOMING: RefCell<Option<(HashSet<RawFd>, HashSet<RawFd>)>> = const { RefCell::new(None) };
+}
+
+/// Runs `encode` (a serialization of a child's arguments) and returns its
+/// result with the copies of every descriptor it met.
+pub(crate) fn collect<T>(encode: impl FnOnce() -> T) -> (T, Vec<OwnedFd>) {
+    OUTGOING.with(|o| *o.borrow_mut() = Some(Vec::new()));
+    let result = encode();
+    let fds = OUTGOING.with(|o| o.borrow_mut().take()).unwrap_or_default();
+    (result, fds)
+}
+
+/// Runs `decode` in a child that was given the descriptors `given`.
+pub(crate) fn receive<T>(given: &[RawFd], decode: impl FnOnce() -> T) -> T {
+    INCOMING.with(|i| *i.borrow_mut() = Some((given.iter().copied().collect(), HashSet::new())));
+    let result = decode();
+    INCOMING.with(|i| *i.borrow_mut() = None);
+    result
+}
+
+// ANCHOR: inherit
+impl Serialize for Inherit {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let copy = OUTGOING.with(|o| match o.borrow_mut().as_mut() {
+            Some(copies) => {
+                let copy = self.0.try_clone().map_err(S::Error::custom)?;
+                let number = copy.as_raw_fd();
+                copies.push(copy);
+                Ok(number)
+            }
+            None => Err(S::Error::custom(
+                "an open descriptor (a pipe, queue or shared value) can only be sent to a \
+                 child process as an argument of Process",
+            )),
+        })?;
+        serializer.serialize_i32(copy)
+    }
+}
+
+impl<'de> Deserialize<'de> for Inherit {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let number = RawFd::deserialize(deserializer)?;
+        INCOMING.with(|i| {
+            let mut incoming = i.borrow_mut();
+            let Some((given, taken)) = incoming.as_mut() else {
+                return Err(D::Error::custom(
+                    "a descriptor can only be received by a child process",
+                ));
+            };
+            if !given.contains(&number) {
+                return Err(D::Error::custom(format!(
+                    "descriptor {number} was not given to this process"
+                )));
+            }
+            if taken.insert(number) {
+                // SAFETY: the parent kept this descriptor open for us, and this
+                // is the first (and only) owner made of it.
+                Ok(Inherit(unsafe { OwnedFd::from_raw_fd(number) }))
+            } else {
+                // The same descriptor twice in the arguments: a copy for the second.
+                // SAFETY: `number` is open and owned by the first `Inherit`.
+                let fd = unsafe { BorrowedFd::borrow_raw(number) };
+                fd.try_clone_to_owned()
+                    .map(Inherit)
+                    .map_err(D::Error::custom)
+            }
+        })
+    }
+}
+// ANCHOR_END: inherit
+
+/// In a `fork`ed child: closes every descriptor but stdin, stdout, stderr
+/// and `keep`, so the child holds what a `spawn`ed child would.
+pub(crate) fn close_all_but(keep: &[RawFd]) {
+    let open: Vec<RawFd> = match std::fs::read_dir("/proc/self/fd") {
+        Ok(dir) => dir
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse().ok())
+            .collect(),
+        Err(_) => return,
+    };
+    // The directory's own descriptor is closed by now; closing it again is harmless.
+    for fd in open {
+        if fd > 2 && !keep.contains(&fd) {
+            // SAFETY: nothing in this fresh child owns these copies.
+            unsafe { libc::close(fd) };
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! Memory shared between the processes of one program, and a lock that
+//! lives in it.
+//!
+//! The memory is a `memfd`: an anonymous file that exists only while some
+//! process holds a descriptor or a mapping of it. It has no name in
+//! `/dev/shm`, so nothing can be left behind, whichever way the processes
+//! end (even SIGKILL). Children get it as an [`Inherit`] descriptor, like a
+//! pipe, and map it themselves.
+
+use crate::fds::Inherit;
+use crate::{Error, Result};
+use nix::sys::mman::{MapFlags, ProtFlags, mmap, munmap};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::num::NonZeroUsize;
+use std::ptr::NonNull;
+use std::time::{Duration, Instant};
+
+/// A block of zeroed memory that every process holding it sees.
+#[derive(Debug)]
+pub struct SharedMemory {
+    fd: Inherit,
+    ptr: NonNull<u8>,
+    len: usize,
+}
+
+// SAFETY: the mapping is plain shared memory; the types built on it
+// synchronise their own accesses.
+unsafe impl Send for SharedMemory {}
+unsafe impl Sync for SharedMemory {}
+
+impl SharedMemory {
+    /// `len` bytes of zeroed shared memory.
+    pub fn new(len: usize) -> Result<SharedMemory> {
+        let fd =
+            nix::sys::memfd::memfd_create(c"cookbook", nix::sys::memfd::MFdFlags::MFD_CLOEXEC)?;
+        nix::unistd::ftruncate(&fd, len as i64)?;
+        Self::map(Inherit::new(fd), len)
+    }
+
+    fn map(fd: Inherit, len: usize) -> Result<SharedMemory> {
+        let size = NonZeroUsize::new(len).ok_or_else(|| Error::new("empty shared memory"))?;
+        // SAFETY: a fresh shared mapping of a file we hold; no Rust reference
+        // points into it yet.
+        let ptr = unsafe {
+            mmap(
+                None,
+                size,
+                ProtFlags::PROT_READ | ProtFlags::PROT_WRITE,
+                MapFlags::MAP_SHARED,
+                &fd,
+                0,
+            )?
+        };
+        Ok(SharedMemory {
+            fd,
+            ptr: ptr.cast(),
+            len,
+        })
+    }
+
+    pub fn as_ptr(&self) -> *mut u8 {
+        self.ptr.as_ptr()
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Another mapping of the same memory, for a second handle in this process.
+    pub fn try_clone(&self) -> Result<SharedMemory> {
+        Self::map(self.fd.try_clone()?, self.len)
+    }
+}
+
+impl Drop for SharedMemory {
+    fn drop(&mut self) {
+        // SAFETY: we mapped exactly this range and nothing uses it any more.
+        let _ = unsafe { munmap(self.ptr.cast(), self.len) };
+    }
+}
+
+impl Serialize for SharedMemory {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        (&self.fd, self.len).serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for SharedMemory {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let (fd, len) = <(Inherit, usize)>::deserialize(d)?;
+        SharedMemory::map(fd, len).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A mutex in shared memory that any process of the program can take: a
+/// POSIX mutex made *process-shared* (it may live in memory mapped by
+/// several processes) and *robust* (if its owner dies holding it, the next
+/// taker is told, instead of waiting forever).
+pub struct RawMutex {
+    ptr: *mut libc::pthread_mutex_t,
+}
+
+/// What taking a [`RawMutex`] found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Taken {
+    /// Taken normally.
+    Ok,
+    /// Taken, but its previous owner died holding it: whatever it guarded
+    /// may be half-updated.
+    OwnerDied,
+}
+
+// SAFETY: a process-shared pthread mutex may be used from any thread.
+unsafe impl Send for RawMutex {}
+unsafe impl Sync for RawMutex {}
+
+impl RawMutex {
+    /// Bytes a mutex needs (rounded up, so the next field stays aligned).
+    pub const SIZE: usize = std::mem::size_of::<libc::pthread_mutex_t>().next_multiple_of(64);
+
+    // ANCHOR: raw_mutex
+    /// Initialises a mutex at `ptr`, which must be zeroed shared memory,
+    /// aligned, and live as long as the returned value.
+    ///
+    /// # Safety
+    /// `ptr` must point to `SIZE` bytes of shared memory that no other
+    /// mutex uses, mapped for as long as the `RawMutex` lives.
+    pub unsafe fn init(ptr: *mut u8) -> Result<RawMutex> {
+        let ptr = ptr.cast::<libc::pthread_mutex_t>();
+        // SAFETY: the attribute object is initialised before use and
+        // destroyed after; `ptr` is valid per the caller's promise.
+        unsafe {
+            let mut attr = std::mem::MaybeUninit::<libc::pthread_mutexattr_t>::uninit();
+            check(libc::pthread_mutexattr_init(attr.as_mut_ptr()))?;
+            check(libc::pthread_mutexattr_setpshared(
+                attr.as_mut_ptr(),
+                libc::PTHREAD_PROCESS_SHARED,
+            ))?;
+            check(libc::pthread_mutexattr_setrobust(
+                attr.as_mut_ptr(),
+                libc::PTHREAD_MUTEX_ROBUST,
+            ))?;
+            let rc = libc::pthread_mutex_init(ptr, attr.as_ptr());
+            libc::pthread_mutexattr_destroy(attr.as_mut_ptr());
+            check(rc)?;
+        }
+        Ok(RawMutex { ptr })
+    }
+    // ANCHOR_END: raw_mutex
+
+    /// A handle on a mutex that another process initialised at `ptr`.
+    ///
+    /// # Safety
+    /// As for [`RawMutex::init`], and the mutex there must be initialised.
+    pub unsafe fn attach(ptr: *mut u8) -> RawMutex {
+        RawMutex { ptr: ptr.cast() }
+    }
+
+    /// Takes the mutex, waiting at most `timeout` (for ever if `None`).
+    /// `Ok(None)` means the time ran out.
+    pub fn lock(&self, timeout: Option<Duration>) -> Result<Option<Taken>> {
+        let rc = match timeout {
+            // SAFETY: `ptr` is an initialised mutex (see the constructors).
+            None => unsafe { libc::pthread_mutex_lock(self.ptr) },
+            Some(timeout) => {
+                let deadline = realtime_after(timeout);
+                // SAFETY: as above; `deadline` is a valid timespec.
+                unsafe { libc::pthread_mutex_timedlock(self.ptr, &deadline) }
+            }
+        };
+        self.taken(rc)
+    }
+
+    /// Takes the mutex if it is free.
+    pub fn try_lock(&self) -> Result<Option<Taken>> {
+        // SAFETY: `ptr` is an initialised mutex.
+        let rc = unsafe { libc::pthread_mutex_trylock(self.ptr) };
+        if rc == libc::EBUSY {
+            return Ok(None);
+        }
+        self.taken(rc)
+    }
+
+    fn taken(&self, rc: i32) -> Result<Option<Taken>> {
+        match rc {
+            0 => Ok(Some(Taken::Ok)),
+            libc::ETIMEDOUT => Ok(None),
+            libc::EOWNERDEAD => {
+                // We own it now; mark it usable again for everyone after us.
+                // SAFETY: we hold the mutex, as EOWNERDEAD says.
+                unsafe { libc::pthread_mutex_consistent(self.ptr) };
+                Ok(Some(Taken::OwnerDied))
+            }
+            rc => Err(std::io::Error::from_raw_os_error(rc).into()),
+        }
+    }
+
+    pub fn unlock(&self) {
+        // SAFETY: called only by the holder, after a successful lock.
+        unsafe { libc::pthread_mutex_unlock(self.ptr) };
+    }
+}
+
+fn check(rc: i32) -> Result<()> {
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::from_raw_os_error(rc).into())
+    }
+}
+
+/// The CLOCK_REALTIME instant `timeout` from now, as `pthread_mutex_timedlock` wants.
+fn realtime_after(timeout: Duration) -> libc::timespec {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let at = now + timeout.min(Duration::from_secs(365 * 24 * 3600));
+    libc::timespec {
+        tv_sec: at.as_secs() as libc::time_t,
+        tv_nsec: at.subsec_nanos() as libc::c_long,
+    }
+}
+
+/// Time left until `deadline`, or `None` for no deadline.
+pub(crate) fn remaining(deadline: Option<Instant>) -> Option<Duration> {
+    deadline.map(|d| d.saturating_duration_since(Instant::now()))
+}
