@@ -7,6 +7,9 @@
 //! - [`main`]: the entry point every recipe calls first, the counterpart of
 //!   Python's `if __name__ == "__main__":` guard.
 //! - [`Queue`] and [`pipe`]: exchange values between processes.
+//! - [`Lock`], [`RLock`], [`Semaphore`], [`Event`], [`Condition`],
+//!   [`Barrier`], [`Value`], [`Array`]: synchronise and share state.
+//! - [`Manager`]: a server process holding dictionaries and lists.
 //! - [`sleep`]: the book's pacing, scaled by `COOKBOOK_TIME_SCALE`.
 //! - [`cli`]: flags shared by the recipes, and one-line errors for bad ones.
 //! - `mpi` (with the `mpi` feature): how an MPI recipe gets its ranks.
@@ -14,21 +17,28 @@
 pub mod cli;
 mod error;
 pub mod fds;
+mod manager;
 #[cfg(feature = "mpi")]
 pub mod mpi;
 mod pipe;
 mod process;
 mod queue;
 pub mod shm;
+mod sync;
 mod time;
 
 pub use error::{Error, Kind, Result};
+pub use manager::{DictProxy, ListProxy, Manager};
 pub use pipe::{Connection, pipe};
 pub use process::{
     CurrentProcess, Process, Run, StartMethod, active_children, current_process, get_start_method,
     set_start_method,
 };
 pub use queue::Queue;
+pub use sync::{
+    Array, ArrayGuard, Barrier, Condition, ConditionGuard, Event, Lock, LockGuard, RLock,
+    Semaphore, Shareable, Value, ValueGuard,
+};
 pub use time::{sleep, time_scale};
 
 use std::process::ExitCode;

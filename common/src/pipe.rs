@@ -102,6 +102,15 @@ impl Connection {
         readable(self.fd.as_fd(), timeout.map(|t| Instant::now() + t))
     }
 
+    /// A duplex connection over an existing socket.
+    pub(crate) fn from_fd(fd: Inherit) -> Connection {
+        Connection::new(fd, true, true)
+    }
+
+    pub(crate) fn into_fd(self) -> Inherit {
+        self.fd
+    }
+
     /// Closes this end (dropping it does the same).
     pub fn close(self) {}
 
@@ -118,6 +127,12 @@ impl Connection {
 }
 
 // ANCHOR: frames
+impl AsFd for Connection {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
 /// Writes one frame: 8 bytes of length, little-endian, then the bytes.
 pub(crate) fn write_frame(fd: BorrowedFd<'_>, bytes: &[u8]) -> Result<()> {
     let header = (bytes.len() as u64).to_le_bytes();

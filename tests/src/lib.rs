@@ -156,6 +156,8 @@ pub struct Outcome {
     /// Processes of the recipe still there after it ended: running ones, and
     /// zombies nobody reaped. They have been killed and reaped since.
     pub leftovers: Vec<Seen>,
+    /// Files left in the run's own temporary directory (its `TMPDIR`).
+    pub tmp_leftovers: Vec<String>,
     pub elapsed: Duration,
 }
 
@@ -228,9 +230,11 @@ impl Run {
     pub fn run(&self) -> Outcome {
         become_subreaper();
         let start = Instant::now();
+        let tmp = private_tmp_dir();
         let mut command = Command::new(&self.program);
         command
             .args(&self.args)
+            .env("TMPDIR", &tmp)
             .envs(self.env.iter().cloned())
             .env_remove("RUST_BACKTRACE")
             .stdin(Stdio::null())
@@ -292,6 +296,7 @@ impl Run {
                 let _ = killpg(Pid::from_raw(group), Signal::SIGKILL);
                 let _ = child.wait();
                 let leftovers = settle(group, Duration::from_secs(1));
+                let _ = std::fs::remove_dir_all(&tmp);
                 panic!(
                     "{} {:?} timed out after {:?} (killed; leftovers {leftovers:?})\nstdout so far:\n{stdout}",
                     self.label, self.args, self.timeout
@@ -307,15 +312,34 @@ impl Run {
             stdout.push('\n');
         }
         let stderr = err_reader.join().unwrap_or_default();
+        let tmp_leftovers = std::fs::read_dir(&tmp)
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let _ = std::fs::remove_dir_all(&tmp);
         Outcome {
             label: format!("{} {}", self.label, self.args.join(" ")),
             status,
             stdout,
             stderr,
             leftovers,
+            tmp_leftovers,
             elapsed: start.elapsed(),
         }
     }
+}
+
+/// A fresh, empty directory for one run's temporary files.
+fn private_tmp_dir() -> PathBuf {
+    static COUNT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("cookbook-run-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create a temporary directory");
+    dir
 }
 
 /// After a recipe's main process has ended: gives the rest of its process
@@ -368,7 +392,8 @@ impl Outcome {
         self.stdout.lines().collect()
     }
 
-    /// Panics, with everything a reader needs, unless the run left nothing behind.
+    /// Panics, with everything a reader needs, unless the run left nothing
+    /// behind: no process, no file in its temporary directory.
     pub fn assert_clean(&self) -> &Self {
         assert!(
             self.leftovers.is_empty(),
@@ -377,6 +402,12 @@ impl Outcome {
             self.leftovers,
             self.stdout,
             self.stderr
+        );
+        assert!(
+            self.tmp_leftovers.is_empty(),
+            "{}: files left in TMPDIR: {:?}",
+            self.label,
+            self.tmp_leftovers
         );
         self
     }

@@ -38,6 +38,8 @@ pub struct Recipe {
 #[serde(deny_unknown_fields)]
 pub struct Extra {
     pub label: String,
+    /// Another program of the recipe's crate (default: the recipe itself).
+    pub bin: Option<String>,
     pub args: Vec<String>,
     /// The run is meant to fail (exit code not 0); its stderr is captured too.
     #[serde(default)]
@@ -49,7 +51,8 @@ pub struct Extra {
 /// One run whose output a page shows, and how to check it again.
 #[derive(Debug, Clone)]
 pub struct Capture {
-    pub recipe: String,
+    /// The program to run: the recipe, or another binary of its crate.
+    pub bin: String,
     pub args: Vec<String>,
     pub fails: bool,
     pub compare: Compare,
@@ -59,7 +62,7 @@ pub struct Capture {
 impl Capture {
     /// The command a reader types, as the captured output shows it.
     pub fn command_line(&self) -> String {
-        let mut line = format!("$ cargo run --bin {}", self.recipe);
+        let mut line = format!("$ cargo run --bin {}", self.bin);
         if !self.args.is_empty() {
             line.push_str(" -- ");
             line.push_str(&self.args.join(" "));
@@ -112,14 +115,14 @@ impl Recipe {
     pub fn captures(&self) -> Vec<Capture> {
         let outputs = crate::workspace_root().join("book/src/outputs");
         let main = Capture {
-            recipe: self.name.clone(),
+            bin: self.name.clone(),
             args: self.args.clone(),
             fails: false,
             compare: self.compare.clone(),
             file: outputs.join(format!("{}.txt", self.name)),
         };
         let extras = self.extra.iter().map(|e| Capture {
-            recipe: self.name.clone(),
+            bin: e.bin.clone().unwrap_or_else(|| self.name.clone()),
             args: e.args.clone(),
             fails: e.fails,
             compare: e.compare.clone().unwrap_or_else(|| self.compare.clone()),

@@ -86,3 +86,42 @@ fn queue_and_pipe_refuse_bad_counts() {
         );
     }
 }
+
+#[test]
+fn sync_and_state_programs_refuse_bad_values() {
+    for (bin, flag, bad) in [
+        ("sync", "--late", "x"),
+        ("sync", "--late", "4000"),
+        ("sync", "--barrier-processes", "0"),
+        ("sync-counter", "--processes", "0"),
+        ("sync-counter", "--increments", "-5"),
+        ("sync-semaphore", "--slots", "0"),
+        ("sync-condition", "--consumers", "33"),
+        ("state", "--processes", "0"),
+        ("state", "--processes", "many"),
+    ] {
+        let out = Run::recipe(bin).args([flag, bad]).run();
+        out.assert_usage_error();
+        assert!(
+            out.stderr.contains(bad),
+            "{bin} {flag} {bad}: {}",
+            out.stderr
+        );
+    }
+    for bin in [
+        "sync-counter",
+        "sync-rlock",
+        "sync-semaphore",
+        "sync-event",
+        "sync-condition",
+    ] {
+        Run::recipe(bin)
+            .args(["--bogus"])
+            .run()
+            .assert_usage_error();
+        Run::recipe(bin)
+            .args(["--start-method", "vfork"])
+            .run()
+            .assert_usage_error();
+    }
+}

@@ -38,7 +38,7 @@ fn captured_outputs_match_fresh_runs() {
                 &["spawn", "fork"]
             };
             for method in methods {
-                let mut run = Run::recipe(&recipe.name).args(&capture.args);
+                let mut run = Run::recipe(&capture.bin).args(&capture.args);
                 if !method.is_empty() {
                     run = run.args(["--start-method", method]);
                 }
@@ -58,7 +58,7 @@ fn captured_outputs_match_fresh_runs() {
                     normalise(fresh, &capture.compare),
                     expected,
                     "{} ({method}) no longer prints what {} shows; if the change is meant, run `cargo xtask outputs {}`",
-                    recipe.name,
+                    capture.bin,
                     path.display(),
                     recipe.name
                 );

@@ -176,7 +176,7 @@ fn outputs(names: &[String]) -> Result {
     build_bins(false)?;
     for recipe in &recipes {
         for capture in recipe.captures() {
-            let output = Command::new(workspace_root().join("target/debug").join(&recipe.name))
+            let output = Command::new(workspace_root().join("target/debug").join(&capture.bin))
                 .args(&capture.args)
                 .current_dir(workspace_root())
                 .output()

@@ -3,7 +3,8 @@
 //! The tests in `tests/tests/process_layer.rs` run it.
 
 use common::{
-    Connection, Process, Queue, Result, StartMethod, active_children, current_process, pipe,
+    Barrier, Connection, ListProxy, Lock, Manager, Process, Queue, Result, StartMethod,
+    active_children, current_process, pipe,
 };
 use std::time::{Duration, Instant};
 
@@ -34,6 +35,11 @@ fn run() -> Result<()> {
         "pipe-peer-dies" => pipe_peer_dies(),
         "queue-writer-dies" => queue_writer_dies(),
         "queue-child-panics" => queue_child_panics(),
+        "lock-owner-dies" => lock_owner_dies(),
+        "barrier-timeout" => barrier_timeout(),
+        "manager-list" => manager_list(),
+        "manager-no-address" => manager_no_address(),
+        "manager-sleepers" => manager_sleepers(),
         // Misbehaving on purpose, to show that the leftover check can fail.
         "leave-orphan" => leave_orphan(),
         "leave-zombie" => leave_zombie(),
@@ -324,5 +330,153 @@ fn queue_child_panics() -> Result<()> {
     println!("consumer exitcode {:?}", p.exitcode());
     queue.put(&43)?;
     println!("still usable: {}", queue.get()?);
+    Ok(())
+}
+
+fn hold_lock_for_ever(lock: Lock) -> Result<()> {
+    let _held = lock.acquire()?;
+    println!("child holds the lock");
+    common::sleep(100.0);
+    Ok(())
+}
+
+/// A process dies holding a lock: the next taker gets it (the lock is
+/// robust) instead of waiting for ever.
+fn lock_owner_dies() -> Result<()> {
+    let lock = Lock::new()?;
+    let mut p = Process::with_args(hold_lock_for_ever, lock.clone());
+    p.start()?;
+    // Wait until the child holds it: then a short try must fail.
+    while lock.acquire_timeout(Duration::from_millis(1))?.is_some() {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    println!(
+        "taken while the child lives: {}",
+        lock.acquire_timeout(Duration::from_millis(100))?.is_some()
+    );
+    p.kill()?;
+    p.join()?;
+    println!(
+        "taken after the child died: {}",
+        lock.acquire_timeout(Duration::from_secs(5))?.is_some()
+    );
+    Ok(())
+}
+
+fn wait_at(barrier: Barrier) -> Result<()> {
+    match barrier.wait(Some(Duration::from_millis(300))) {
+        Ok(i) => println!("passed as {i}"),
+        Err(e) => println!("child: {e}"),
+    }
+    Ok(())
+}
+
+/// Two of three parties arrive; the wait times out and breaks the barrier
+/// for the other too, and for anyone after.
+fn barrier_timeout() -> Result<()> {
+    let barrier = Barrier::new(3)?;
+    let mut p = Process::with_args(wait_at, barrier.clone());
+    p.start()?;
+    let main = barrier.wait(Some(Duration::from_secs(5)));
+    p.join()?; // the child's line first
+    match main {
+        Ok(i) => println!("main passed as {i}"),
+        Err(e) => println!("main: {e}"),
+    }
+    match barrier.wait(Some(Duration::from_millis(10))) {
+        Ok(i) => println!("later passed as {i}"),
+        Err(e) => println!("later: {e}"),
+    }
+    Ok(())
+}
+
+fn append_to((list, i): (ListProxy<String>, u32)) -> Result<()> {
+    list.push(&format!("from {} ({i})", current_process().name))
+}
+
+/// Children append to a list held by a manager; the parent reads it.
+fn manager_list() -> Result<()> {
+    let manager = Manager::start()?;
+    let list = manager.list::<String>()?;
+    let mut children: Vec<Process> = (0..5)
+        .map(|i| Process::with_args(append_to, (list.clone(), i)))
+        .collect();
+    for c in &mut children {
+        c.start()?;
+    }
+    for c in &mut children {
+        c.join()?;
+    }
+    let mut items = list.items()?;
+    items.sort();
+    println!("{} items", list.len()?);
+    for item in items {
+        println!("{item}");
+    }
+    manager.shutdown()?;
+    match list.len() {
+        Ok(n) => println!("after shutdown: {n}"),
+        Err(e) => println!("after shutdown: {e}"),
+    }
+    Ok(())
+}
+
+/// The manager process has no address another program could connect to:
+/// none of its sockets listens, and none has a name.
+fn manager_no_address() -> Result<()> {
+    let manager = Manager::start()?;
+    let dict = manager.dict::<u8, u8>()?;
+    dict.set(&1, &2)?;
+    let pid = manager.pid().expect("started");
+    let mut inodes = Vec::new();
+    for entry in std::fs::read_dir(format!("/proc/{pid}/fd"))?.flatten() {
+        if let Ok(target) = std::fs::read_link(entry.path())
+            && let Some(inode) = target.to_str().and_then(|t| t.strip_prefix("socket:["))
+        {
+            inodes.push(inode.trim_end_matches(']').to_string());
+        }
+    }
+    let table = std::fs::read_to_string("/proc/net/unix")?;
+    let (mut listening, mut named) = (0, 0);
+    for line in table.lines().skip(1) {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        if fields.len() >= 7 && inodes.iter().any(|i| i == fields[6]) {
+            // Flags 00010000 mark a listening socket; a 8th field is its path.
+            if fields[3] == "00010000" {
+                listening += 1;
+            }
+            if fields.len() > 7 {
+                named += 1;
+            }
+        }
+    }
+    println!("manager sockets: {}", inodes.len());
+    println!("listening: {listening}");
+    println!("with an address: {named}");
+    println!("value: {:?}", dict.get(&1)?);
+    Ok(())
+}
+
+fn use_then_sleep((dict, i): (common::DictProxy<u32, u32>, u32)) -> Result<()> {
+    dict.set(&i, &i)?;
+    common::sleep(100.0);
+    Ok(())
+}
+
+/// A manager, and children holding proxies, all running until killed.
+fn manager_sleepers() -> Result<()> {
+    let manager = Manager::start()?;
+    let dict = manager.dict::<u32, u32>()?;
+    let mut children: Vec<Process> = (0..3)
+        .map(|i| Process::with_args(use_then_sleep, (dict.clone(), i)))
+        .collect();
+    for c in &mut children {
+        c.start()?;
+    }
+    while dict.len()? < 3 {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    println!("ready");
+    common::sleep(100.0);
     Ok(())
 }

@@ -1,0 +1,58 @@
+//! A re-entrant lock: the process that holds an `RLock` may take it again,
+//! as a function that takes the lock calls another that takes it too. A
+//! plain `Lock` would wait for itself for ever. Other processes still wait
+//! until it has been released as many times as it was taken.
+//!
+//! Run it: `cargo run --bin sync-rlock`.
+
+use clap::Parser;
+use common::{Process, RLock, cli::StartArgs, current_process};
+
+#[derive(Parser)]
+#[command(about = "Take a re-entrant lock twice in one process while another waits")]
+struct Args {
+    #[command(flatten)]
+    start: StartArgs,
+}
+
+// ANCHOR: nested
+fn log(lock: &RLock, message: &str) -> common::Result<()> {
+    let _held = lock.acquire()?; // taken a second time by `update`'s process
+    println!("{}: {message}", current_process().name);
+    Ok(())
+}
+
+fn update(lock: RLock) -> common::Result<()> {
+    let _held = lock.acquire()?;
+    log(&lock, "holds the lock, and takes it again to log")?;
+    common::sleep(0.5);
+    log(&lock, "releases it")
+}
+// ANCHOR_END: nested
+
+fn wait_for(lock: RLock) -> common::Result<()> {
+    common::sleep(0.1);
+    let _held = lock.acquire()?;
+    println!(
+        "{}: got the lock once the other let go",
+        current_process().name
+    );
+    Ok(())
+}
+
+fn main() -> std::process::ExitCode {
+    common::main(run)
+}
+
+fn run() -> common::Result<()> {
+    let args: Args = common::cli::parse();
+    common::set_start_method(args.start.start_method);
+    let lock = RLock::new()?;
+    let mut first = Process::with_args(update, lock.clone()).name("updater");
+    let mut second = Process::with_args(wait_for, lock).name("waiter");
+    first.start()?;
+    second.start()?;
+    first.join()?;
+    second.join()?;
+    Ok(())
+}
