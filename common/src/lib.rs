@@ -10,6 +10,7 @@
 //! - [`Lock`], [`RLock`], [`Semaphore`], [`Event`], [`Condition`],
 //!   [`Barrier`], [`Value`], [`Array`]: synchronise and share state.
 //! - [`Manager`]: a server process holding dictionaries and lists.
+//! - [`Pool`]: long-lived worker processes that run many tasks.
 //! - [`sleep`]: the book's pacing, scaled by `COOKBOOK_TIME_SCALE`.
 //! - [`cli`]: flags shared by the recipes, and one-line errors for bad ones.
 //! - `mpi` (with the `mpi` feature): how an MPI recipe gets its ranks.
@@ -21,6 +22,7 @@ mod manager;
 #[cfg(feature = "mpi")]
 pub mod mpi;
 mod pipe;
+mod pool;
 mod process;
 mod queue;
 pub mod shm;
@@ -30,6 +32,7 @@ mod time;
 pub use error::{Error, Kind, Result};
 pub use manager::{DictProxy, ListProxy, Manager};
 pub use pipe::{Connection, pipe};
+pub use pool::{AsyncResult, Imap, MapResult, Pool, PoolBuilder};
 pub use process::{
     CurrentProcess, Process, Run, StartMethod, active_children, current_process, get_start_method,
     set_start_method,

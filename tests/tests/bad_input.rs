@@ -125,3 +125,18 @@ fn sync_and_state_programs_refuse_bad_values() {
             .assert_usage_error();
     }
 }
+
+#[test]
+fn pool_refuses_bad_values() {
+    for (flag, bad) in [
+        ("--processes", "0"),
+        ("--range", "-1"),
+        ("--chunksize", "0"),
+        ("--fail-at", "x"),
+        ("--work", "1"),
+    ] {
+        let out = Run::recipe("pool").args([flag, bad]).run();
+        out.assert_usage_error();
+        assert!(out.stderr.contains(bad), "{flag} {bad}: {}", out.stderr);
+    }
+}

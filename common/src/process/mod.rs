@@ -8,7 +8,7 @@
 
 mod start;
 
-pub(crate) use start::run_child_if_spawned;
+pub(crate) use start::{address_of, offset_of, run_child_if_spawned};
 
 use crate::{Error, Result};
 use nix::errno::Errno;

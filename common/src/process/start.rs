@@ -31,11 +31,11 @@ const BOOTSTRAP_FD: &str = "COOKBOOK_BOOTSTRAP_FD";
 #[inline(never)]
 fn origin() {}
 
-fn offset_of(addr: usize) -> isize {
+pub(crate) fn offset_of(addr: usize) -> isize {
     addr as isize - origin as fn() as usize as isize
 }
 
-fn address_of(offset: isize) -> usize {
+pub(crate) fn address_of(offset: isize) -> usize {
     (origin as fn() as usize as isize + offset) as usize
 }
 

@@ -3,7 +3,7 @@
 //! The tests in `tests/tests/process_layer.rs` run it.
 
 use common::{
-    Barrier, Connection, ListProxy, Lock, Manager, Process, Queue, Result, StartMethod,
+    Barrier, Connection, ListProxy, Lock, Manager, Pool, Process, Queue, Result, StartMethod,
     active_children, current_process, pipe,
 };
 use std::time::{Duration, Instant};
@@ -40,6 +40,10 @@ fn run() -> Result<()> {
         "manager-list" => manager_list(),
         "manager-no-address" => manager_no_address(),
         "manager-sleepers" => manager_sleepers(),
+        "pool-api" => pool_api(),
+        "pool-killed-worker" => pool_killed_worker(),
+        "pool-terminate" => pool_terminate(),
+        "pool-max-tasks" => pool_max_tasks(),
         // Misbehaving on purpose, to show that the leftover check can fail.
         "leave-orphan" => leave_orphan(),
         "leave-zombie" => leave_zombie(),
@@ -478,5 +482,192 @@ fn manager_sleepers() -> Result<()> {
     }
     println!("ready");
     common::sleep(100.0);
+    Ok(())
+}
+
+fn square(x: u64) -> u64 {
+    x * x
+}
+
+fn add(a: u64, b: u64) -> u64 {
+    a + b
+}
+
+/// Later inputs finish first: input i sleeps (10 - i) * 20 ms.
+fn slow_first(i: u64) -> u64 {
+    std::thread::sleep(Duration::from_millis((10 - i.min(10)) * 20));
+    i
+}
+
+fn boom_at_3(i: u64) -> u64 {
+    if i == 3 {
+        panic!("three is unlucky");
+    }
+    i
+}
+
+static GREETING: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+fn set_greeting(text: String) {
+    let _ = GREETING.set(text);
+}
+
+fn greet(name: String) -> String {
+    format!(
+        "{} {name}",
+        GREETING.get().map_or("(no initializer)", String::as_str)
+    )
+}
+
+/// The pool's API, one line per claim.
+fn pool_api() -> Result<()> {
+    let pool = Pool::new(3)?;
+    for chunksize in [1, 4, 1000] {
+        let got = pool.map_chunked(square, 0..50, chunksize)?;
+        println!(
+            "map chunksize {chunksize} in order: {}",
+            got == (0..50).map(|x| x * x).collect::<Vec<_>>()
+        );
+    }
+    println!("map of nothing: {:?}", pool.map(square, 0..0)?);
+    println!(
+        "starmap: {:?}",
+        pool.starmap(add, [(1, 2), (3, 4), (5, 6)])?
+    );
+    println!("apply: {}", pool.apply(square, 12)?);
+    let pending = pool.apply_async(slow_first, 0)?;
+    println!("ready at once: {}", pending.ready()?);
+    println!(
+        "get_timeout too short: {}",
+        pending.get_timeout(Duration::from_millis(20)).unwrap_err()
+    );
+    println!("get: {}", pending.get()?);
+    let ordered: Vec<u64> = pool
+        .imap(slow_first, 0..10, 1)?
+        .map(|(_, r)| r.unwrap())
+        .collect();
+    println!("imap in input order: {ordered:?}");
+    let mut unordered: Vec<u64> = pool
+        .imap_unordered(slow_first, 0..10, 1)?
+        .map(|(_, r)| r.unwrap())
+        .collect();
+    println!(
+        "imap_unordered came in input order: {}",
+        unordered == (0..10).collect::<Vec<_>>()
+    );
+    unordered.sort();
+    println!(
+        "imap_unordered all there: {}",
+        unordered == (0..10).collect::<Vec<_>>()
+    );
+    let endless: Vec<u64> = pool
+        .imap(square, 0.., 2)?
+        .take(5)
+        .map(|(_, r)| r.unwrap())
+        .collect();
+    println!("imap over an endless input: {endless:?}");
+    let each = pool.map_async(boom_at_3, 0..6, 1)?;
+    for (i, r) in each.get_each()?.into_iter().enumerate() {
+        match r {
+            Ok(v) => println!("task {i}: {v}"),
+            Err(e) => println!("task {i}: {e}"),
+        }
+    }
+    println!("successful: {}", each.successful()?);
+    println!(
+        "map with a panic: {}",
+        pool.map(boom_at_3, 0..6).unwrap_err()
+    );
+    println!("still works: {:?}", pool.map(square, 0..4)?);
+    let with_init = Pool::builder(2)
+        .initializer(set_greeting, "hello".to_string())
+        .build()?;
+    println!(
+        "initializer: {:?}",
+        with_init.map(greet, ["a".to_string(), "b".to_string()])?
+    );
+    println!("join before close: {}", pool.join().unwrap_err());
+    pool.close();
+    println!("map after close: {}", pool.map(square, 0..2).unwrap_err());
+    pool.join()?;
+    println!("joined");
+    Ok(())
+}
+
+fn sleep_ms(ms: u64) -> u64 {
+    std::thread::sleep(Duration::from_millis(ms));
+    ms
+}
+
+/// A worker killed from outside: its task fails, the others do not, and a
+/// new worker takes its place.
+fn pool_killed_worker() -> Result<()> {
+    let pool = Pool::new(2)?;
+    let before = pool.worker_pids();
+    let victim_task = pool.apply_async(sleep_ms, 3000)?;
+    let other = pool.apply_async(sleep_ms, 300)?;
+    std::thread::sleep(Duration::from_millis(150));
+    other.wait()?;
+    // The first worker got the first task: the long one.
+    let busy = before[0];
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(busy),
+        nix::sys::signal::Signal::SIGKILL,
+    )?;
+    let start = Instant::now();
+    let outcome = victim_task.get();
+    match outcome {
+        Ok(v) => println!("long task: {v} (the other worker had it)"),
+        Err(e) => {
+            // Without the pid, which changes from run to run.
+            let text = e.to_string();
+            let (head, tail) = text.split_once(" (pid ").unwrap_or((&text, ""));
+            println!(
+                "long task: {head}{}",
+                tail.split_once(')').map_or("", |(_, rest)| rest)
+            );
+        }
+    }
+    println!("short task: {}", other.get()?);
+    println!(
+        "reported at once: {}",
+        start.elapsed() < Duration::from_secs(2)
+    );
+    let after = pool.worker_pids();
+    println!("workers after: {}", after.len());
+    println!("the killed one replaced: {}", !after.contains(&busy));
+    println!("still works: {:?}", pool.map(square, 0..4)?);
+    Ok(())
+}
+
+/// terminate() stops busy workers at once; their tasks fail.
+fn pool_terminate() -> Result<()> {
+    let pool = Pool::new(2)?;
+    let busy = pool.map_async(sleep_ms, [5000, 5000, 5000], 1)?;
+    std::thread::sleep(Duration::from_millis(100));
+    let start = Instant::now();
+    pool.terminate()?;
+    println!(
+        "terminated quickly: {}",
+        start.elapsed() < Duration::from_secs(2)
+    );
+    println!("get: {}", busy.get().unwrap_err());
+    println!("workers left: {}", pool.worker_pids().len());
+    Ok(())
+}
+
+fn my_pid(_: u32) -> i32 {
+    std::process::id() as i32
+}
+
+/// With maxtasksperchild = 1, every chunk runs in a fresh worker.
+fn pool_max_tasks() -> Result<()> {
+    let pool = Pool::builder(2).max_tasks_per_child(1).build()?;
+    let mut pids = pool.map_chunked(my_pid, 0..6, 1)?;
+    pids.sort();
+    pids.dedup();
+    println!("distinct workers for 6 chunks: {}", pids.len());
+    pool.close();
+    pool.join()?;
     Ok(())
 }
