@@ -16,10 +16,11 @@ use crate::fds::Inherit;
 use crate::{Error, Result};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::socket::{
-    AddressFamily, MsgFlags, Shutdown, SockFlag, SockType, send, shutdown, socketpair,
+    AddressFamily, MsgFlags, Shutdown, SockFlag, SockType, send, sendmsg, shutdown, socketpair,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use std::io::IoSlice;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::time::{Duration, Instant};
 
@@ -72,14 +73,19 @@ impl Connection {
 
     /// Sends a value: serialized, then framed.
     pub fn send<T: Serialize + ?Sized>(&self, value: &T) -> Result<()> {
-        self.send_bytes(&postcard::to_stdvec(value)?)
+        with_encoded(value, |bytes| self.send_bytes(bytes))
     }
 
     /// Receives a value sent with [`Connection::send`]. Fails with an
     /// end-of-file error ([`Error::is_eof`]) once every copy of the other end
     /// is closed and everything sent has been received.
     pub fn recv<T: DeserializeOwned>(&self) -> Result<T> {
-        Ok(postcard::from_bytes(&self.recv_bytes()?)?)
+        if !self.readable {
+            return Err(Error::new("this end of the pipe only sends"));
+        }
+        with_frame(self.fd.as_fd(), None, &|| Ok(()), |bytes| {
+            Ok(postcard::from_bytes(bytes)?)
+        })
     }
 
     pub fn send_bytes(&self, bytes: &[u8]) -> Result<()> {
@@ -133,39 +139,115 @@ impl AsFd for Connection {
     }
 }
 
-/// Writes one frame: 8 bytes of length, little-endian, then the bytes.
+/// Writes one frame: 8 bytes of length, little-endian, then the bytes, in
+/// one system call when the socket takes it all at once.
 pub(crate) fn write_frame(fd: BorrowedFd<'_>, bytes: &[u8]) -> Result<()> {
     let header = (bytes.len() as u64).to_le_bytes();
-    send_all(fd, &header)?;
-    send_all(fd, bytes)
+    let iov = [IoSlice::new(&header), IoSlice::new(bytes)];
+    let sent = loop {
+        match sendmsg::<()>(fd.as_raw_fd(), &iov, &[], MsgFlags::MSG_NOSIGNAL, None) {
+            Err(nix::errno::Errno::EINTR) => continue,
+            other => break other.map_err(send_error)?,
+        }
+    };
+    // A large message goes out in several pieces: send the rest.
+    if sent < header.len() {
+        send_all(fd, &header[sent..])?;
+        send_all(fd, bytes)
+    } else {
+        send_all(fd, &bytes[sent - header.len()..])
+    }
 }
 // ANCHOR_END: frames
+
+fn send_error(e: nix::errno::Errno) -> Error {
+    match e {
+        nix::errno::Errno::EPIPE | nix::errno::Errno::ECONNRESET => {
+            Error::eof("the other end of the pipe is closed")
+        }
+        e => e.into(),
+    }
+}
 
 fn send_all(fd: BorrowedFd<'_>, mut bytes: &[u8]) -> Result<()> {
     while !bytes.is_empty() {
         match send(fd.as_raw_fd(), bytes, MsgFlags::MSG_NOSIGNAL) {
             Ok(n) => bytes = &bytes[n..],
             Err(nix::errno::Errno::EINTR) => {}
-            Err(nix::errno::Errno::EPIPE | nix::errno::Errno::ECONNRESET) => {
-                return Err(Error::eof("the other end of the pipe is closed"));
-            }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(send_error(e)),
         }
     }
     Ok(())
 }
 
-/// Reads one frame. Before its first byte, waits until `deadline` (for
-/// ever if `None`); once a frame has begun, its end must follow. If it
-/// stalls, `stalled` is asked every 100 ms whether the writer is still
-/// there (a [`crate::Queue`] can tell; a plain connection sees end-of-file
-/// when its writer dies).
-pub(crate) fn read_frame(
+thread_local! {
+    /// Buffers reused from message to message: a big message then costs no
+    /// fresh memory (fresh pages cost a page fault each, 4 KiB at a time).
+    static ENCODED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    static RECEIVED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Serializes `value` into this thread's reusable buffer and hands the
+/// bytes to `use_them`.
+pub(crate) fn with_encoded<T: Serialize + ?Sized, R>(
+    value: &T,
+    use_them: impl FnOnce(&[u8]) -> Result<R>,
+) -> Result<R> {
+    ENCODED.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buffer) => {
+            let mut bytes = std::mem::take(&mut *buffer);
+            bytes.clear();
+            let encoded = postcard::to_extend(value, bytes);
+            match encoded {
+                Ok(bytes) => {
+                    let result = use_them(&bytes);
+                    *buffer = bytes;
+                    result
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        // Already in use further up this thread's stack: a buffer of its own.
+        Err(_) => use_them(&postcard::to_stdvec(value)?),
+    })
+}
+
+/// Reads one frame into this thread's reusable buffer and hands the bytes
+/// to `use_them` (see [`read_frame`] for `deadline` and `stalled`).
+pub(crate) fn with_frame<R>(
     fd: BorrowedFd<'_>,
     deadline: Option<Instant>,
     stalled: &dyn Fn() -> Result<()>,
-) -> Result<Vec<u8>> {
-    if !readable(fd, deadline)? {
+    use_them: impl FnOnce(&[u8]) -> Result<R>,
+) -> Result<R> {
+    RECEIVED.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buffer) => {
+            read_frame_into(fd, deadline, stalled, &mut buffer)?;
+            use_them(&buffer)
+        }
+        Err(_) => use_them(&read_frame(fd, deadline, stalled)?),
+    })
+}
+
+/// How long a read on a [`crate::Queue`]'s socket blocks before it returns
+/// to ask whether a stalled writer is still alive (`SO_RCVTIMEO`).
+pub(crate) const STALL_CHECK: Duration = Duration::from_millis(100);
+
+/// Reads one frame. With a `deadline`, waits at most until then for its
+/// first byte; without, as long as it takes. Once a frame has begun, its
+/// end must follow: on a socket with a receive timeout of [`STALL_CHECK`]
+/// (a queue's), `stalled` is asked at each timeout whether the writer is
+/// still there. A plain connection needs no such check: when the process
+/// at the other end dies, its end closes and the read sees end-of-file.
+// ANCHOR: read_frame
+pub(crate) fn read_frame_into(
+    fd: BorrowedFd<'_>,
+    deadline: Option<Instant>,
+    stalled: &dyn Fn() -> Result<()>,
+    bytes: &mut Vec<u8>,
+) -> Result<()> {
+    // Only a deadline needs a poll first: otherwise a blocking read waits.
+    if deadline.is_some() && !readable(fd, deadline)? {
         return Err(Error::timeout("nothing to receive in the time allowed"));
     }
     let mut header = [0u8; 8];
@@ -176,8 +258,21 @@ pub(crate) fn read_frame(
     }
     let len = usize::try_from(u64::from_le_bytes(header))
         .map_err(|_| Error::new("a message too large for this machine"))?;
-    let mut bytes = vec![0u8; len];
-    read_exact(fd, &mut bytes, false, stalled)?;
+    bytes.clear();
+    bytes.resize(len, 0);
+    read_exact(fd, bytes, false, stalled)?;
+    Ok(())
+}
+// ANCHOR_END: read_frame
+
+/// [`read_frame_into`] a new buffer.
+pub(crate) fn read_frame(
+    fd: BorrowedFd<'_>,
+    deadline: Option<Instant>,
+    stalled: &dyn Fn() -> Result<()>,
+) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    read_frame_into(fd, deadline, stalled, &mut bytes)?;
     Ok(bytes)
 }
 
@@ -191,12 +286,6 @@ fn read_exact(
 ) -> Result<bool> {
     let mut filled = 0;
     while filled < buf.len() {
-        if filled > 0 || !eof_ok {
-            // Mid-frame: wait in slices, asking whether the writer is alive.
-            while !readable(fd, Some(Instant::now() + Duration::from_millis(100)))? {
-                stalled()?;
-            }
-        }
         match nix::unistd::read(fd, &mut buf[filled..]) {
             Ok(0) if filled == 0 && eof_ok => return Ok(false),
             Ok(0) => {
@@ -206,6 +295,13 @@ fn read_exact(
             }
             Ok(n) => filled += n,
             Err(nix::errno::Errno::EINTR) => {}
+            // The receive timeout: nothing for a while. Mid-frame, make sure
+            // the writer still lives; between frames, just wait on.
+            Err(nix::errno::Errno::EAGAIN) => {
+                if filled > 0 || !eof_ok {
+                    stalled()?;
+                }
+            }
             Err(nix::errno::Errno::ECONNRESET) => {
                 return Err(Error::eof("the other end of the pipe is closed"));
             }

@@ -31,7 +31,10 @@ use std::time::{Duration, Instant};
 // Functions, as they travel to a worker (see `process/start.rs` for why an
 // offset in the executable identifies a function in every process).
 
-type TaskEntry = fn(target: usize, arg: &[u8]) -> Result<Vec<u8>>;
+/// Runs a function over a chunk: `args` holds `count` encoded inputs one
+/// after another; the answer holds `count` encoded `Result<R, String>`s the
+/// same way. Whole chunks travel as one buffer each: no allocation per input.
+type ChunkEntry = fn(target: usize, args: &[u8], count: usize) -> Vec<u8>;
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 struct Func {
@@ -39,16 +42,45 @@ struct Func {
     target: isize,
 }
 
+/// Runs `call` on each of `count` inputs decoded from `args`, each under
+/// `catch_unwind`, and encodes each outcome.
+fn run_chunk<A: DeserializeOwned, R: Serialize>(
+    args: &[u8],
+    count: usize,
+    call: impl Fn(A) -> R,
+) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut rest = args;
+    for _ in 0..count {
+        let outcome: std::result::Result<R, String> = match postcard::take_from_bytes::<A>(rest) {
+            Ok((arg, tail)) => {
+                rest = tail;
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| call(arg))).map_err(|_| {
+                    LAST_PANIC
+                        .with(|p| p.borrow_mut().take())
+                        .unwrap_or_else(|| "panicked".into())
+                })
+            }
+            Err(e) => Err(format!("cannot decode the input: {e}")),
+        };
+        out = postcard::to_extend(&outcome, out).unwrap_or_default();
+    }
+    out
+}
+
 impl Func {
     fn of<A: DeserializeOwned, R: Serialize>(f: fn(A) -> R) -> Func {
-        fn entry<A: DeserializeOwned, R: Serialize>(target: usize, arg: &[u8]) -> Result<Vec<u8>> {
-            let arg: A = postcard::from_bytes(arg)?;
+        fn entry<A: DeserializeOwned, R: Serialize>(
+            target: usize,
+            args: &[u8],
+            count: usize,
+        ) -> Vec<u8> {
             // SAFETY: `target` was made from a `fn(A) -> R` of this same executable.
             let f = unsafe { std::mem::transmute::<usize, fn(A) -> R>(target) };
-            Ok(postcard::to_stdvec(&f(arg))?)
+            run_chunk(args, count, f)
         }
         Func {
-            entry: offset_of(entry::<A, R> as TaskEntry as usize),
+            entry: offset_of(entry::<A, R> as ChunkEntry as usize),
             target: offset_of(f as usize),
         }
     }
@@ -56,23 +88,23 @@ impl Func {
     fn of2<A: DeserializeOwned, B: DeserializeOwned, R: Serialize>(f: fn(A, B) -> R) -> Func {
         fn entry<A: DeserializeOwned, B: DeserializeOwned, R: Serialize>(
             target: usize,
-            arg: &[u8],
-        ) -> Result<Vec<u8>> {
-            let (a, b): (A, B) = postcard::from_bytes(arg)?;
+            args: &[u8],
+            count: usize,
+        ) -> Vec<u8> {
             // SAFETY: `target` was made from a `fn(A, B) -> R` of this same executable.
             let f = unsafe { std::mem::transmute::<usize, fn(A, B) -> R>(target) };
-            Ok(postcard::to_stdvec(&f(a, b))?)
+            run_chunk(args, count, |(a, b): (A, B)| f(a, b))
         }
         Func {
-            entry: offset_of(entry::<A, B, R> as TaskEntry as usize),
+            entry: offset_of(entry::<A, B, R> as ChunkEntry as usize),
             target: offset_of(f as usize),
         }
     }
 
-    fn call(&self, arg: &[u8]) -> Result<Vec<u8>> {
-        // SAFETY: `entry` was made from a `TaskEntry` of this same executable.
-        let entry = unsafe { std::mem::transmute::<usize, TaskEntry>(address_of(self.entry)) };
-        entry(address_of(self.target), arg)
+    fn call(&self, args: &[u8], count: usize) -> Vec<u8> {
+        // SAFETY: `entry` was made from a `ChunkEntry` of this same executable.
+        let entry = unsafe { std::mem::transmute::<usize, ChunkEntry>(address_of(self.entry)) };
+        entry(address_of(self.target), args, count)
     }
 }
 
@@ -81,7 +113,8 @@ enum ToWorker {
     Task {
         id: TaskId,
         func: Func,
-        args: Vec<Vec<u8>>,
+        count: usize,
+        args: Vec<u8>,
     },
     Stop,
 }
@@ -89,8 +122,9 @@ enum ToWorker {
 #[derive(Serialize, Deserialize)]
 struct Done {
     id: TaskId,
-    /// Each input's result, serialized, or why it failed.
-    results: Vec<std::result::Result<Vec<u8>, String>>,
+    count: usize,
+    /// Each input's `Result<R, String>`, encoded one after another.
+    results: Vec<u8>,
 }
 
 /// A chunk of a job: the job, and the index of the chunk's first input.
@@ -115,9 +149,9 @@ thread_local! {
 }
 
 // ANCHOR: worker
-/// A worker's life: run the initializer, then tasks until told to stop (or
-/// until `max_tasks` chunks are done), each input under `catch_unwind` so a
-/// panic fails that input only.
+/// A worker's life: run the initializer, then chunks of tasks until told to
+/// stop (or until `max_tasks` chunks are done). Each input runs under
+/// `catch_unwind` (see `run_chunk`), so a panic fails that input only.
 fn worker_main(setup: WorkerSetup) -> Result<()> {
     // A panicking task is reported to the caller, with its message and
     // place; the worker keeps quiet about it.
@@ -126,21 +160,23 @@ fn worker_main(setup: WorkerSetup) -> Result<()> {
         LAST_PANIC.with(|p| *p.borrow_mut() = Some(text));
     }));
     if let Some((func, arg)) = &setup.initializer {
-        func.call(arg)?;
+        let outcome = func.call(arg, 1);
+        if let Ok((Err(why), _)) =
+            postcard::take_from_bytes::<std::result::Result<(), String>>(&outcome)
+        {
+            return Err(Error::new(format!("the pool's initializer failed: {why}")));
+        }
     }
     let mut done = 0;
-    while let Ok(ToWorker::Task { id, func, args }) = setup.conn.recv::<ToWorker>() {
-        let results = args
-            .iter()
-            .map(|arg| match std::panic::catch_unwind(|| func.call(arg)) {
-                Ok(Ok(bytes)) => Ok(bytes),
-                Ok(Err(e)) => Err(e.to_string()),
-                Err(_) => Err(LAST_PANIC
-                    .with(|p| p.borrow_mut().take())
-                    .unwrap_or_else(|| "panicked".into())),
-            })
-            .collect();
-        setup.conn.send(&Done { id, results })?;
+    while let Ok(ToWorker::Task {
+        id,
+        func,
+        count,
+        args,
+    }) = setup.conn.recv::<ToWorker>()
+    {
+        let results = func.call(&args, count);
+        setup.conn.send(&Done { id, count, results })?;
         done += 1;
         if setup.max_tasks.is_some_and(|max| done >= max) {
             break; // the pool starts a fresh worker in our place
@@ -156,28 +192,54 @@ fn worker_main(setup: WorkerSetup) -> Result<()> {
 struct Worker {
     process: Process,
     conn: Connection,
-    /// The chunk this worker is running, and how many inputs it has.
-    busy: Option<(TaskId, usize)>,
+    /// The chunks sent to this worker and not yet answered, oldest first
+    /// (the one it is running, and one waiting in its socket, so that it
+    /// never waits for us between chunks), with their input counts.
+    busy: VecDeque<Sent>,
     /// Chunks sent to it so far (for `max_tasks`).
     sent: u32,
 }
 
-type Outcome = std::result::Result<Vec<u8>, String>;
+/// A chunk's results, as they came back: `count` encoded outcomes.
+struct ChunkResults {
+    count: usize,
+    bytes: Vec<u8>,
+}
 
 #[derive(Default)]
 struct Job {
-    /// One slot per input, filled as results come back.
-    results: Vec<Option<Outcome>>,
+    /// Results, by the index of their chunk's first input.
+    chunks: std::collections::BTreeMap<usize, ChunkResults>,
     /// Inputs whose results are not back yet.
     remaining: usize,
-    /// Indices in the order their results came back (for `imap_unordered`).
+    /// Chunks (first index) in the order they came back, for `imap_unordered`.
     arrived: VecDeque<usize>,
+}
+
+/// How many chunks a worker may hold at once.
+const PREFETCH: usize = 2;
+
+/// A chunk sent to a worker. One queued behind another keeps a copy, to be
+/// sent elsewhere if the worker dies before starting it.
+struct Sent {
+    id: TaskId,
+    count: usize,
+    copy: Option<Chunk>,
+}
+
+/// A chunk waiting for a worker.
+#[derive(Clone)]
+struct Chunk {
+    id: TaskId,
+    func: Func,
+    count: usize,
+    args: Vec<u8>,
 }
 
 struct State {
     workers: Vec<Worker>,
     /// Chunks waiting for an idle worker.
-    pending: VecDeque<(TaskId, Func, Vec<Vec<u8>>)>,
+    pending: VecDeque<Chunk>,
     jobs: HashMap<u64, Job>,
     next_job: u64,
     closed: bool,
@@ -210,7 +272,7 @@ impl State {
         self.workers.push(Worker {
             process,
             conn: mine,
-            busy: None,
+            busy: VecDeque::new(),
             sent: 0,
         });
         Ok(())
@@ -222,55 +284,63 @@ impl State {
         self.jobs.insert(
             id,
             Job {
-                results: (0..inputs).map(|_| None).collect(),
                 remaining: inputs,
-                arrived: VecDeque::new(),
+                ..Job::default()
             },
         );
         id
     }
 
-    fn record(&mut self, id: TaskId, results: Vec<Outcome>) {
+    fn record(&mut self, id: TaskId, count: usize, bytes: Vec<u8>) {
         if let Some(job) = self.jobs.get_mut(&id.job) {
-            for (i, result) in results.into_iter().enumerate() {
-                let index = id.first + i;
-                if job.results.len() <= index {
-                    job.results.resize_with(index + 1, || None);
-                }
-                job.results[index] = Some(result);
-                job.remaining = job.remaining.saturating_sub(1);
-                job.arrived.push_back(index);
-            }
+            job.chunks.insert(id.first, ChunkResults { count, bytes });
+            job.remaining = job.remaining.saturating_sub(count);
+            job.arrived.push_back(id.first);
         }
     }
 
-    fn fail(&mut self, id: TaskId, inputs: usize, why: &str) {
-        self.record(id, (0..inputs).map(|_| Err(why.to_string())).collect());
+    fn fail(&mut self, id: TaskId, count: usize, why: &str) {
+        // `Err(why)` is encoded the same whatever the success type is.
+        let failed: std::result::Result<(), String> = Err(why.to_string());
+        let mut bytes = Vec::new();
+        for _ in 0..count {
+            bytes = postcard::to_extend(&failed, bytes).unwrap_or_default();
+        }
+        self.record(id, count, bytes);
     }
 
-    /// Sends waiting chunks to idle workers.
+    /// Sends waiting chunks to workers: first one to each idle worker, then
+    /// a second to each, queued behind the one it runs.
     fn dispatch(&mut self) -> Result<()> {
-        for w in 0..self.workers.len() {
-            let worker = &self.workers[w];
-            let retiring = self.max_tasks.is_some_and(|max| worker.sent >= max);
-            if worker.busy.is_some() || retiring {
-                continue;
-            }
-            let Some((id, func, args)) = self.pending.pop_front() else {
-                break;
-            };
-            let inputs = args.len();
-            let worker = &mut self.workers[w];
-            match worker.conn.send(&ToWorker::Task { id, func, args }) {
-                Ok(()) => {
-                    worker.busy = Some((id, inputs));
+        for in_flight in 0..PREFETCH {
+            for w in 0..self.workers.len() {
+                let worker = &self.workers[w];
+                let retiring = self.max_tasks.is_some_and(|max| worker.sent >= max);
+                if worker.busy.len() != in_flight || retiring {
+                    continue;
+                }
+                let Some(chunk) = self.pending.pop_front() else {
+                    return Ok(());
+                };
+                let worker = &mut self.workers[w];
+                let entry = Sent {
+                    id: chunk.id,
+                    count: chunk.count,
+                    copy: (in_flight > 0).then(|| chunk.clone()),
+                };
+                let task = ToWorker::Task {
+                    id: chunk.id,
+                    func: chunk.func,
+                    count: chunk.count,
+                    args: chunk.args,
+                };
+                // If the worker is gone, the send fails: the chunk is kept as
+                // sent all the same, so that it is reported when the worker
+                // is found dead, not lost.
+                if worker.conn.send(&task).is_ok() {
                     worker.sent += 1;
                 }
-                Err(_) => {
-                    // Gone already: it will be found dead below; its chunk
-                    // is marked busy so that it is reported, not lost.
-                    worker.busy = Some((id, inputs));
-                }
+                worker.busy.push_back(entry);
             }
         }
         Ok(())
@@ -307,8 +377,8 @@ impl State {
             }
             match self.workers[w].conn.recv::<Done>() {
                 Ok(done) => {
-                    self.workers[w].busy = None;
-                    self.record(done.id, done.results);
+                    self.workers[w].busy.pop_front();
+                    self.record(done.id, done.count, done.results);
                 }
                 Err(_) => dead.push(w),
             }
@@ -325,7 +395,12 @@ impl State {
     fn bury(&mut self, w: usize) -> Result<()> {
         let mut worker = self.workers.remove(w);
         worker.process.join()?;
-        if let Some((id, inputs)) = worker.busy {
+        // The oldest chunk is the one it was running; any behind it never
+        // started, and go back to the front of the line.
+        if let Some(Sent {
+            id, count: inputs, ..
+        }) = worker.busy.pop_front()
+        {
             let why = format!(
                 "worker {} (pid {}) died while running this task (exit code {})",
                 worker.process.get_name(),
@@ -333,6 +408,12 @@ impl State {
                 worker.process.exitcode().unwrap_or(0)
             );
             self.fail(id, inputs, &why);
+        }
+        for sent in worker.busy.drain(..).rev() {
+            match sent.copy {
+                Some(chunk) => self.pending.push_front(chunk),
+                None => self.fail(sent.id, sent.count, "its worker died"),
+            }
         }
         if !self.terminated {
             self.start_worker()?;
@@ -342,7 +423,7 @@ impl State {
     // ANCHOR_END: bury
 
     fn idle(&self) -> bool {
-        self.pending.is_empty() && self.workers.iter().all(|w| w.busy.is_none())
+        self.pending.is_empty() && self.workers.iter().all(|w| w.busy.is_empty())
     }
 }
 
@@ -459,11 +540,22 @@ fn wait_for(
     }
 }
 
-fn decode<R: DeserializeOwned>(index: usize, outcome: &Outcome) -> Result<R> {
-    match outcome {
-        Ok(bytes) => Ok(postcard::from_bytes(bytes)?),
-        Err(why) => Err(Error::new(format!("task {index} failed: {why}"))),
-    }
+/// Decodes a chunk's outcomes, the first being input number `first`.
+fn decode_chunk<R: DeserializeOwned>(first: usize, chunk: &ChunkResults) -> Vec<Result<R>> {
+    let mut rest = chunk.bytes.as_slice();
+    (first..first + chunk.count)
+        .map(
+            |index| match postcard::take_from_bytes::<std::result::Result<R, String>>(rest) {
+                Ok((outcome, tail)) => {
+                    rest = tail;
+                    outcome.map_err(|why| Error::new(format!("task {index} failed: {why}")))
+                }
+                Err(e) => Err(Error::new(format!(
+                    "task {index}: cannot decode its result: {e}"
+                ))),
+            },
+        )
+        .collect()
 }
 
 impl Pool {
@@ -499,31 +591,33 @@ impl Pool {
         inputs.div_ceil(self.size * 4).max(1)
     }
 
-    /// Queues `args` as a job, cut into chunks; returns the job's number.
-    fn submit(&self, func: Func, args: Vec<Vec<u8>>, chunksize: usize) -> Result<u64> {
+    /// Queues the inputs as a job, cut into chunks; returns the job's number.
+    fn submit<A: Serialize>(&self, func: Func, inputs: &[A], chunksize: usize) -> Result<u64> {
+        let mut chunks = Vec::new();
+        let mut first = 0;
+        for piece in inputs.chunks(chunksize.max(1)) {
+            let mut args = Vec::new();
+            for input in piece {
+                args = postcard::to_extend(input, args)?;
+            }
+            chunks.push((first, piece.len(), args));
+            first += piece.len();
+        }
         let mut s = lock(&self.state);
         if s.closed || s.terminated {
             return Err(Error::new("the pool is closed: it takes no more tasks"));
         }
-        let job = s.new_job(args.len());
-        let chunksize = chunksize.max(1);
-        let mut args = args.into_iter().peekable();
-        let mut first = 0;
-        while args.peek().is_some() {
-            let chunk: Vec<Vec<u8>> = args.by_ref().take(chunksize).collect();
-            let n = chunk.len();
-            s.pending.push_back((TaskId { job, first }, func, chunk));
-            first += n;
+        let job = s.new_job(inputs.len());
+        for (first, count, args) in chunks {
+            s.pending.push_back(Chunk {
+                id: TaskId { job, first },
+                func,
+                count,
+                args,
+            });
         }
         s.dispatch()?;
         Ok(job)
-    }
-
-    fn encode_all<A: Serialize>(items: impl IntoIterator<Item = A>) -> Result<Vec<Vec<u8>>> {
-        items
-            .into_iter()
-            .map(|a| Ok(postcard::to_stdvec(&a)?))
-            .collect()
     }
 
     fn handle(&self, job: u64) -> Handle {
@@ -540,9 +634,9 @@ impl Pool {
         A: Serialize + DeserializeOwned,
         R: Serialize + DeserializeOwned,
     {
-        let args = Self::encode_all(inputs)?;
-        let chunksize = self.default_chunksize(args.len());
-        self.map_async_encoded(Func::of(f), args, chunksize)?.get()
+        let inputs: Vec<A> = inputs.into_iter().collect();
+        let chunksize = self.default_chunksize(inputs.len());
+        self.map_async_with(Func::of(f), &inputs, chunksize)?.get()
     }
 
     /// [`Pool::map`] with a chunk size of your choosing.
@@ -570,16 +664,17 @@ impl Pool {
         A: Serialize + DeserializeOwned,
         R: Serialize + DeserializeOwned,
     {
-        self.map_async_encoded(Func::of(f), Self::encode_all(inputs)?, chunksize)
+        let inputs: Vec<A> = inputs.into_iter().collect();
+        self.map_async_with(Func::of(f), &inputs, chunksize)
     }
 
-    fn map_async_encoded<R>(
+    fn map_async_with<A: Serialize, R>(
         &self,
         func: Func,
-        args: Vec<Vec<u8>>,
+        inputs: &[A],
         chunksize: usize,
     ) -> Result<MapResult<R>> {
-        let job = self.submit(func, args, chunksize)?;
+        let job = self.submit(func, inputs, chunksize)?;
         Ok(MapResult {
             handle: self.handle(job),
             _result: PhantomData,
@@ -597,9 +692,9 @@ impl Pool {
         B: Serialize + DeserializeOwned,
         R: Serialize + DeserializeOwned,
     {
-        let args = Self::encode_all(inputs)?;
-        let chunksize = self.default_chunksize(args.len());
-        self.map_async_encoded(Func::of2(f), args, chunksize)?.get()
+        let inputs: Vec<(A, B)> = inputs.into_iter().collect();
+        let chunksize = self.default_chunksize(inputs.len());
+        self.map_async_with(Func::of2(f), &inputs, chunksize)?.get()
     }
 
     /// `f(arg)` in a worker, waiting for the result (Python's `apply`).
@@ -617,7 +712,7 @@ impl Pool {
         A: Serialize + DeserializeOwned,
         R: Serialize + DeserializeOwned,
     {
-        let job = self.submit(Func::of(f), vec![postcard::to_stdvec(&arg)?], 1)?;
+        let job = self.submit(Func::of(f), &[arg], 1)?;
         Ok(AsyncResult {
             handle: self.handle(job),
             _result: PhantomData,
@@ -669,7 +764,7 @@ impl Pool {
         R: Serialize + DeserializeOwned,
         I: IntoIterator<Item = A>,
     {
-        let job = self.submit(Func::of(f), Vec::new(), 1)?;
+        let job = self.submit::<A>(Func::of(f), &[], 1)?;
         Ok(Imap {
             state: self.state.clone(),
             job,
@@ -678,11 +773,10 @@ impl Pool {
             chunksize: chunksize.max(1),
             submitted: 0,
             yielded: 0,
-            next: 0,
             exhausted: false,
             ordered,
             ahead: 2 * self.size,
-            _result: PhantomData,
+            ready: VecDeque::new(),
         })
     }
 
@@ -726,12 +820,12 @@ impl Pool {
         let mut workers = std::mem::take(&mut s.workers);
         for worker in &mut workers {
             worker.process.join()?;
-            if let Some((id, inputs)) = worker.busy {
-                s.fail(id, inputs, "the pool was terminated");
+            for sent in worker.busy.drain(..) {
+                s.fail(sent.id, sent.count, "the pool was terminated");
             }
         }
-        while let Some((id, _, args)) = s.pending.pop_front() {
-            s.fail(id, args.len(), "the pool was terminated");
+        while let Some(chunk) = s.pending.pop_front() {
+            s.fail(chunk.id, chunk.count, "the pool was terminated");
         }
         Ok(())
     }
@@ -762,7 +856,20 @@ impl Handle {
         if job.remaining > 0 {
             return Err(Error::new("the result is not ready"));
         }
-        Ok(job.results.iter().all(|r| matches!(r, Some(Ok(_)))))
+        // Whatever the success type, a success decodes as `Ok` of anything.
+        Ok(job.chunks.values().all(|c| {
+            let mut rest = c.bytes.as_slice();
+            (0..c.count).all(|_| {
+                type Any = std::result::Result<serde::de::IgnoredAny, String>;
+                match postcard::take_from_bytes::<Any>(rest) {
+                    Ok((outcome, tail)) => {
+                        rest = tail;
+                        outcome.is_ok()
+                    }
+                    Err(_) => false,
+                }
+            })
+        }))
     }
 
     /// Every result, once there, each decoded on its own.
@@ -776,10 +883,9 @@ impl Handle {
             .get(&self.job)
             .ok_or_else(|| Error::new("unknown job"))?;
         Ok(job
-            .results
+            .chunks
             .iter()
-            .enumerate()
-            .map(|(i, r)| decode(i, r.as_ref().expect("every task is done")))
+            .flat_map(|(first, chunk)| decode_chunk(*first, chunk))
             .collect())
     }
 }
@@ -868,32 +974,37 @@ pub struct Imap<R, I> {
     func: Func,
     inputs: I,
     chunksize: usize,
+    /// Inputs taken from `inputs` and submitted so far.
     submitted: usize,
+    /// Results handed out so far.
     yielded: usize,
-    /// Ordered: the next index to yield.
-    next: usize,
     exhausted: bool,
     ordered: bool,
     /// How many chunks to keep submitted ahead of the consumer.
     ahead: usize,
-    _result: PhantomData<fn() -> R>,
+    /// Results of the chunk being handed out, with their indices.
+    ready: VecDeque<(usize, Result<R>)>,
 }
 
-impl<R, I: Iterator<Item: Serialize>> Imap<R, I> {
+impl<R: DeserializeOwned, I: Iterator<Item: Serialize>> Imap<R, I> {
     /// Submits chunks until `ahead` of them wait beyond what was yielded.
     fn top_up(&mut self) -> Result<()> {
         while !self.exhausted && self.submitted < self.yielded + self.ahead * self.chunksize {
-            let mut chunk = Vec::with_capacity(self.chunksize);
-            for _ in 0..self.chunksize {
+            let mut args = Vec::new();
+            let mut count = 0;
+            while count < self.chunksize {
                 match self.inputs.next() {
-                    Some(arg) => chunk.push(postcard::to_stdvec(&arg)?),
+                    Some(input) => {
+                        args = postcard::to_extend(&input, args)?;
+                        count += 1;
+                    }
                     None => {
                         self.exhausted = true;
                         break;
                     }
                 }
             }
-            if chunk.is_empty() {
+            if count == 0 {
                 break;
             }
             let mut s = lock(&self.state);
@@ -901,20 +1012,55 @@ impl<R, I: Iterator<Item: Serialize>> Imap<R, I> {
                 return Err(Error::new("the pool was terminated"));
             }
             let first = self.submitted;
-            self.submitted += chunk.len();
+            self.submitted += count;
             if let Some(job) = s.jobs.get_mut(&self.job) {
-                job.remaining += chunk.len();
+                job.remaining += count;
             }
-            s.pending.push_back((
-                TaskId {
-                    job: self.job,
-                    first,
-                },
-                self.func,
-                chunk,
-            ));
+            let (job, func) = (self.job, self.func);
+            s.pending.push_back(Chunk {
+                id: TaskId { job, first },
+                func,
+                count,
+                args,
+            });
             s.dispatch()?;
         }
+        Ok(())
+    }
+
+    /// Waits for the next chunk to hand out (in order, or whichever came
+    /// first) and decodes it into `ready`.
+    fn next_chunk(&mut self) -> Result<()> {
+        let (job, ordered, next) = (self.job, self.ordered, self.yielded);
+        let arrived = |s: &State| {
+            s.jobs.get(&job).is_none_or(|j| {
+                if ordered {
+                    j.chunks.contains_key(&next)
+                } else {
+                    !j.arrived.is_empty()
+                }
+            })
+        };
+        wait_for(&self.state, None, arrived)?;
+        let mut s = lock(&self.state);
+        let j = s
+            .jobs
+            .get_mut(&job)
+            .ok_or_else(|| Error::new("unknown job"))?;
+        let first = if ordered {
+            j.arrived.clear(); // only imap_unordered reads it
+            next
+        } else {
+            j.arrived
+                .pop_front()
+                .ok_or_else(|| Error::new("no chunk"))?
+        };
+        let chunk = j
+            .chunks
+            .remove(&first)
+            .ok_or_else(|| Error::new("no chunk"))?;
+        self.ready
+            .extend((first..).zip(decode_chunk(first, &chunk)));
         Ok(())
     }
 }
@@ -924,42 +1070,23 @@ impl<R: DeserializeOwned, I: Iterator<Item: Serialize>> Iterator for Imap<R, I> 
 
     fn next(&mut self) -> Option<Self::Item> {
         if let Err(e) = self.top_up() {
-            return Some((self.yielded, Err(e)));
-        }
-        if self.yielded >= self.submitted && self.exhausted {
-            return None;
-        }
-        let job = self.job;
-        let (ordered, next) = (self.ordered, self.next);
-        let ready = |s: &State| {
-            s.jobs.get(&job).is_none_or(|j| {
-                if ordered {
-                    j.results.get(next).is_some_and(Option::is_some)
-                } else {
-                    !j.arrived.is_empty()
-                }
-            })
-        };
-        if let Err(e) = wait_for(&self.state, None, ready) {
             self.exhausted = true;
             self.yielded = self.submitted;
-            return Some((self.next, Err(e)));
+            return Some((self.yielded, Err(e)));
         }
-        let mut s = lock(&self.state);
-        let j = s.jobs.get_mut(&job)?;
-        let index = if ordered {
-            self.next += 1;
-            next
-        } else {
-            j.arrived.pop_front()?
-        };
-        if ordered {
-            j.arrived.clear(); // only imap_unordered reads it
+        if self.ready.is_empty() {
+            if self.yielded >= self.submitted && self.exhausted {
+                return None;
+            }
+            if let Err(e) = self.next_chunk() {
+                self.exhausted = true;
+                self.yielded = self.submitted;
+                return Some((self.yielded, Err(e)));
+            }
         }
-        let outcome = j.results.get_mut(index).and_then(Option::take)?;
-        drop(s);
+        let item = self.ready.pop_front()?;
         self.yielded += 1;
-        Some((index, decode(index, &outcome)))
+        Some(item)
     }
 }
 

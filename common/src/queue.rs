@@ -10,7 +10,7 @@
 //! queue is built the same way, from a pipe, two locks and a semaphore.
 
 use crate::fds::Inherit;
-use crate::pipe::{read_frame, socket_pair, write_frame};
+use crate::pipe::{STALL_CHECK, socket_pair, with_encoded, with_frame, write_frame};
 use crate::shm::{RawMutex, SharedMemory, Taken};
 use crate::{Error, Result};
 use serde::de::DeserializeOwned;
@@ -103,6 +103,10 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
     /// An empty queue.
     pub fn new() -> Result<Queue<T>> {
         let (reader, writer) = socket_pair()?;
+        // Reads return every STALL_CHECK while they wait, so that a frame
+        // whose writer died half-way is noticed (see `get_until`).
+        let timeout = nix::sys::time::TimeVal::new(0, STALL_CHECK.as_micros() as _);
+        nix::sys::socket::setsockopt(&reader, nix::sys::socket::sockopt::ReceiveTimeout, &timeout)?;
         let shared = SharedMemory::new(SHARED_SIZE)?;
         // SAFETY: fresh zeroed shared memory, one mutex per SIZE-long slot.
         unsafe {
@@ -120,7 +124,10 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
     /// is full, until a reader makes room (Python's `put` hands the item to
     /// a background thread instead and returns at once).
     pub fn put(&self, item: &T) -> Result<()> {
-        let bytes = postcard::to_stdvec(item)?;
+        with_encoded(item, |bytes| self.put_bytes(bytes))
+    }
+
+    fn put_bytes(&self, bytes: &[u8]) -> Result<()> {
         let inner = &self.inner;
         inner.check_broken()?;
         if inner.write_lock.lock(None)? == Some(Taken::OwnerDied) {
@@ -130,7 +137,7 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
             return Err(e);
         }
         inner.count().fetch_add(1, Ordering::AcqRel);
-        let written = write_frame(inner.writer.as_fd(), &bytes);
+        let written = write_frame(inner.writer.as_fd(), bytes);
         if written.is_err() {
             inner.count().fetch_sub(1, Ordering::AcqRel);
         }
@@ -187,15 +194,20 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
             }
             None => Ok(()),
         };
-        let frame = read_frame(inner.reader.as_fd(), deadline, &writer_alive);
-        if frame.is_ok() {
+        let released = std::cell::Cell::new(false);
+        let item = with_frame(inner.reader.as_fd(), deadline, &writer_alive, |bytes| {
+            // The frame is ours: release the readers' lock before decoding it.
             inner.count().fetch_sub(1, Ordering::AcqRel);
+            inner.read_lock.unlock();
+            released.set(true);
+            Ok(postcard::from_bytes(bytes)?)
+        });
+        if !released.get() {
+            inner.read_lock.unlock();
         }
-        inner.read_lock.unlock();
-        match frame {
-            Ok(bytes) => Ok(postcard::from_bytes(&bytes)?),
+        match item {
             Err(e) if e.is_timeout() => Err(empty()),
-            Err(e) => Err(e),
+            other => other,
         }
     }
 

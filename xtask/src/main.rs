@@ -6,7 +6,8 @@
 //! - `tour [recipe...]`: set up, build, and run every recipe in book order;
 //! - `test`: set up, then formatting, lints, every test, and the book;
 //! - `book [--serve]`: build the book (or serve it on localhost:3000);
-//! - `outputs [recipe...]`: capture each page's output from a real run.
+//! - `outputs [recipe...]`: capture each page's output from a real run;
+//! - `bench [--quick] [--filter TEXT]`: what each mechanism costs, with Python beside it.
 
 mod book;
 mod setup;
@@ -32,6 +33,7 @@ fn main() -> ExitCode {
         "test" => test(),
         "book" => setup::mdbook().and_then(|()| book::build(rest.iter().any(|a| a == "--serve"))),
         "outputs" => outputs(rest),
+        "bench" => bench(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(())
@@ -202,9 +204,24 @@ fn outputs(names: &[String]) -> Result {
     Ok(())
 }
 
+/// The benchmarks, in a release build (see `bench/src/main.rs`).
+fn bench(args: &[String]) -> Result {
+    setup::system()?;
+    let mut command = vec![
+        "run",
+        "--release",
+        "--quiet",
+        "--package",
+        "cookbook-bench",
+        "--",
+    ];
+    command.extend(args.iter().map(String::as_str));
+    run(&cargo(), &command)
+}
+
 /// What `cargo xtask test` runs, in order. A failed step does not stop the
 /// others: the summary names every step that failed.
-const STEPS: [&str; 5] = ["fmt", "clippy", "build", "tests", "book"];
+const STEPS: [&str; 6] = ["fmt", "clippy", "build", "tests", "book", "bench"];
 
 fn test_step(name: &str) -> Result {
     let cargo = cargo();
@@ -224,6 +241,8 @@ fn test_step(name: &str) -> Result {
         "build" => build_bins(false),
         "tests" => run(&cargo, &["test", "--workspace"]),
         "book" => book::build(false),
+        // Proves the benchmarks run; asserts nothing about speed.
+        "bench" => bench(&["--quick".to_string()]),
         other => unreachable!("no step {other}"),
     }
 }

@@ -241,9 +241,7 @@ fn send_all(socket: &OwnedFd, mut bytes: &[u8]) -> nix::Result<()> {
 /// `fork`; any lock another thread held (the allocator's, stdout's) stays
 /// locked forever in the copy, so we refuse unless this is the only thread.
 fn fork_child(boot: Bootstrap) -> Result<Pid> {
-    let threads = std::fs::read_dir("/proc/self/task")
-        .map(|d| d.count())
-        .unwrap_or(1);
+    let threads = thread_count();
     if threads > 1 {
         return Err(Error::usage(format!(
             "the fork start method needs a single-threaded parent, and this process has \
@@ -265,6 +263,15 @@ fn fork_child(boot: Bootstrap) -> Result<Pid> {
 // ANCHOR_END: fork
 
 // ANCHOR: die_with_parent
+/// How many threads this process has: field 20 of `/proc/self/stat`.
+fn thread_count() -> usize {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The command name (field 2) may hold spaces: count from the ')' after it.
+    stat.rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().nth(17)?.parse().ok())
+        .unwrap_or(1)
+}
+
 /// Asks the kernel to kill this (child) process when its parent dies, so a
 /// child never outlives a parent that was killed; and exits at once if the
 /// parent is already gone. Async-signal-safe, so usable before exec.

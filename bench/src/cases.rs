@@ -1,0 +1,919 @@
+//! Every measurement, as a `Case`: a name, what it measures, and a function
+//! that takes one sample. Each sample times many operations and returns
+//! one figure (seconds per operation, or a rate).
+
+use common::fds::Inherit;
+use common::shm::SharedMemory;
+use common::{
+    Barrier, Connection, Manager, Pool, Process, Queue, Result, StartMethod, Value, pipe,
+};
+use serde_bytes::ByteBuf;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum Unit {
+    /// Seconds per operation: lower is better.
+    Seconds,
+    /// Bytes per second.
+    BytesPerSecond,
+    /// Operations per second.
+    PerSecond,
+    /// A plain ratio (a speed-up).
+    Ratio,
+}
+
+pub type Sampler = Box<dyn Fn(&Scale) -> Result<f64>>;
+
+pub struct Case {
+    /// Stable identifier, shared with `bench/python/bench.py`.
+    pub id: String,
+    /// Which table and chart it belongs to.
+    pub group: &'static str,
+    pub label: String,
+    pub unit: Unit,
+    /// The Python case measuring the same thing, if there is one.
+    pub python: Option<String>,
+    /// Takes one sample.
+    pub sample: Sampler,
+}
+
+/// How much work a sample does: the full run, or `--quick`.
+pub struct Scale {
+    pub quick: bool,
+}
+
+impl Scale {
+    fn n(&self, full: u64, quick: u64) -> u64 {
+        if self.quick { quick } else { full }
+    }
+}
+
+pub const SIZES: [(usize, &str); 4] = [
+    (1 << 10, "1 KiB"),
+    (64 << 10, "64 KiB"),
+    (1 << 20, "1 MiB"),
+    (16 << 20, "16 MiB"),
+];
+
+fn case(
+    id: &str,
+    group: &'static str,
+    label: &str,
+    unit: Unit,
+    python: bool,
+    sample: impl Fn(&Scale) -> Result<f64> + 'static,
+) -> Case {
+    Case {
+        id: id.to_string(),
+        group,
+        label: label.to_string(),
+        unit,
+        python: python.then(|| id.to_string()),
+        sample: Box::new(sample),
+    }
+}
+
+pub fn all() -> Vec<Case> {
+    let mut cases = vec![
+        case(
+            "start_fork",
+            "start",
+            "start + join, fork (common::Process)",
+            Unit::Seconds,
+            true,
+            |s| start_join(StartMethod::Fork, s.n(200, 20)),
+        ),
+        case(
+            "start_spawn",
+            "start",
+            "start + join, spawn (common::Process)",
+            Unit::Seconds,
+            true,
+            |s| start_join(StartMethod::Spawn, s.n(50, 5)),
+        ),
+        case(
+            "floor_fork",
+            "start",
+            "floor: bare fork + waitpid",
+            Unit::Seconds,
+            false,
+            |s| raw_fork(s.n(500, 50)),
+        ),
+        case(
+            "floor_posix_spawn",
+            "start",
+            "floor: posix_spawn of /bin/true + wait",
+            Unit::Seconds,
+            false,
+            |s| posix_spawn_true(s.n(200, 20)),
+        ),
+        case(
+            "rtt_pipe",
+            "rtt",
+            "Pipe (common)",
+            Unit::Seconds,
+            true,
+            |s| rtt_pipe(s.n(20_000, 1000)),
+        ),
+        case(
+            "rtt_queue",
+            "rtt",
+            "Queue (common)",
+            Unit::Seconds,
+            true,
+            |s| rtt_queue(s.n(20_000, 1000)),
+        ),
+        case(
+            "rtt_ipc_channel",
+            "rtt",
+            "ipc-channel",
+            Unit::Seconds,
+            false,
+            |s| rtt_ipc(s.n(20_000, 1000)),
+        ),
+        case(
+            "rtt_shm",
+            "rtt",
+            "shared memory hand-off (spinning)",
+            Unit::Seconds,
+            false,
+            |s| rtt_shm(s.n(200_000, 10_000)),
+        ),
+        case(
+            "rtt_mpi",
+            "rtt",
+            "MPI send/recv (rsmpi)",
+            Unit::Seconds,
+            false,
+            |s| mpi_first(&["pingpong", &s.n(100_000, 5000).to_string(), "0", "1"]),
+        ),
+        case(
+            "rtt_mpich_c",
+            "rtt",
+            "MPI send/recv (MPICH, C)",
+            Unit::Seconds,
+            false,
+            |s| mpich_c(s.n(100_000, 5000)),
+        ),
+        case(
+            "rtt_crossbeam",
+            "rtt",
+            "crossbeam-channel, two threads",
+            Unit::Seconds,
+            false,
+            |s| rtt_crossbeam(s.n(100_000, 5000)),
+        ),
+        case(
+            "rtt_raw_pipe",
+            "rtt",
+            "floor: raw pipes, plain read/write",
+            Unit::Seconds,
+            false,
+            |s| rtt_raw(false, s.n(20_000, 1000)),
+        ),
+        case(
+            "rtt_raw_socketpair",
+            "rtt",
+            "floor: raw socket pair, plain read/write",
+            Unit::Seconds,
+            false,
+            |s| rtt_raw(true, s.n(20_000, 1000)),
+        ),
+    ];
+    for (size, name) in SIZES {
+        let total = |s: &Scale| if s.quick { 8 << 20 } else { 256 << 20 };
+        let count = move |s: &Scale| (total(s) / size).max(2) as u64;
+        cases.push(case(
+            &format!("tp_pipe_{size}"),
+            "throughput",
+            &format!("Pipe (common), {name}"),
+            Unit::BytesPerSecond,
+            true,
+            move |s| tp_pipe(size, count(s)),
+        ));
+        cases.push(case(
+            &format!("tp_queue_{size}"),
+            "throughput",
+            &format!("Queue (common), {name}"),
+            Unit::BytesPerSecond,
+            true,
+            move |s| tp_queue(size, count(s)),
+        ));
+        cases.push(case(
+            &format!("tp_ipc_channel_{size}"),
+            "throughput",
+            &format!("ipc-channel, {name}"),
+            Unit::BytesPerSecond,
+            false,
+            move |s| tp_ipc(size, count(s)),
+        ));
+        cases.push(case(
+            &format!("tp_shm_{size}"),
+            "throughput",
+            &format!("shared memory hand-off, {name}"),
+            Unit::BytesPerSecond,
+            false,
+            move |s| tp_shm(size, count(s)),
+        ));
+        cases.push(case(
+            &format!("tp_mpi_{size}"),
+            "throughput",
+            &format!("MPI send/recv (rsmpi), {name}"),
+            Unit::BytesPerSecond,
+            false,
+            move |s| mpi_first(&["throughput", &size.to_string(), &count(s).to_string(), "1"]),
+        ));
+        cases.push(case(
+            &format!("tp_crossbeam_{size}"),
+            "throughput",
+            &format!("crossbeam-channel, {name}"),
+            Unit::BytesPerSecond,
+            false,
+            move |s| tp_crossbeam(size, count(s)),
+        ));
+        cases.push(case(
+            &format!("tp_memcpy_{size}"),
+            "throughput",
+            &format!("reference: memcpy, {name}"),
+            Unit::BytesPerSecond,
+            false,
+            move |s| memcpy(size, count(s)),
+        ));
+    }
+    cases.extend([
+        case(
+            "queue_items_1",
+            "items",
+            "Queue: small items, 1 producer",
+            Unit::PerSecond,
+            true,
+            |s| queue_items(1, s.n(200_000, 10_000)),
+        ),
+        case(
+            "queue_items_2",
+            "items",
+            "Queue: small items, 2 producers",
+            Unit::PerSecond,
+            true,
+            |s| queue_items(2, s.n(100_000, 5_000)),
+        ),
+        case(
+            "counter_1",
+            "items",
+            "locked shared counter, 1 process",
+            Unit::PerSecond,
+            true,
+            |s| counter(1, s.n(1_000_000, 20_000)),
+        ),
+        case(
+            "counter_2",
+            "items",
+            "locked shared counter, 2 processes",
+            Unit::PerSecond,
+            true,
+            |s| counter(2, s.n(500_000, 10_000)),
+        ),
+        case(
+            "manager_set",
+            "items",
+            "Manager dictionary: sets",
+            Unit::PerSecond,
+            true,
+            |s| manager(true, s.n(50_000, 2_000)),
+        ),
+        case(
+            "manager_get",
+            "items",
+            "Manager dictionary: gets",
+            Unit::PerSecond,
+            true,
+            |s| manager(false, s.n(50_000, 2_000)),
+        ),
+        case(
+            "pool_speedup_2",
+            "pool",
+            "Pool.map, CPU-bound: 2 workers over 1",
+            Unit::Ratio,
+            true,
+            |s| pool_speedup(s.n(400_000, 20_000)),
+        ),
+        case(
+            "pool_tiny_default",
+            "pool",
+            "Pool.map of 100,000 tiny tasks, default chunks",
+            Unit::PerSecond,
+            true,
+            |s| pool_tiny(s.n(100_000, 5_000), None),
+        ),
+        case(
+            "pool_tiny_1",
+            "pool",
+            "Pool.map of 100,000 tiny tasks, one per message",
+            Unit::PerSecond,
+            true,
+            |s| pool_tiny(s.n(100_000, 5_000), Some(1)),
+        ),
+    ]);
+    for np in [2, 4] {
+        for name in ["bcast", "scatter", "gather", "alltoall", "reduce"] {
+            cases.push(case(
+                &format!("mpi_{name}_{np}"),
+                "collectives",
+                &format!("MPI {name}, {np} ranks, 1,000 i64 per rank"),
+                Unit::Seconds,
+                false,
+                move |s| collective(np, name, s.n(300, 20)),
+            ));
+        }
+    }
+    cases
+}
+
+fn per(start: Instant, n: u64) -> f64 {
+    start.elapsed().as_secs_f64() / n as f64
+}
+
+fn rate(start: Instant, n: u64) -> f64 {
+    n as f64 / start.elapsed().as_secs_f64()
+}
+
+// ---------------------------------------------------------------------------
+// Starting processes.
+
+fn noop() {}
+
+fn start_join(method: StartMethod, n: u64) -> Result<f64> {
+    common::set_start_method(method);
+    let start = Instant::now();
+    for _ in 0..n {
+        let mut p = Process::new(noop);
+        p.start()?;
+        p.join()?;
+    }
+    common::set_start_method(StartMethod::Spawn);
+    Ok(per(start, n))
+}
+
+fn raw_fork(n: u64) -> Result<f64> {
+    let start = Instant::now();
+    for _ in 0..n {
+        // SAFETY: the bench's main thread forks while it is the only thread;
+        // the child only calls `_exit`.
+        match unsafe { nix::unistd::fork() }? {
+            nix::unistd::ForkResult::Child => unsafe { libc::_exit(0) },
+            nix::unistd::ForkResult::Parent { child } => {
+                nix::sys::wait::waitpid(child, None)?;
+            }
+        }
+    }
+    Ok(per(start, n))
+}
+
+fn posix_spawn_true(n: u64) -> Result<f64> {
+    let start = Instant::now();
+    for _ in 0..n {
+        std::process::Command::new("/bin/true").status()?;
+    }
+    Ok(per(start, n))
+}
+
+// ---------------------------------------------------------------------------
+// Round trips of 8 bytes, and one-way throughput, per mechanism. Each
+// starts an echo (or sink) child first and times only the messages.
+
+fn echo_pipe(conn: Connection) -> Result<()> {
+    while let Ok(bytes) = conn.recv_bytes() {
+        conn.send_bytes(&bytes)?;
+    }
+    Ok(())
+}
+
+fn rtt_pipe(n: u64) -> Result<f64> {
+    let (mine, theirs) = pipe(true)?;
+    let mut child = Process::with_args(echo_pipe, theirs);
+    child.start()?;
+    let msg = [7u8; 8];
+    mine.send_bytes(&msg)?;
+    mine.recv_bytes()?;
+    let start = Instant::now();
+    for _ in 0..n {
+        mine.send_bytes(&msg)?;
+        mine.recv_bytes()?;
+    }
+    let t = per(start, n);
+    drop(mine);
+    child.join()?;
+    Ok(t)
+}
+
+/// Messages for the queue echo: `None` says stop.
+type Echo = Queue<Option<ByteBuf>>;
+
+fn echo_queue((ping, pong): (Echo, Echo)) -> Result<()> {
+    while let Some(bytes) = ping.get()? {
+        pong.put(&Some(bytes))?;
+    }
+    Ok(())
+}
+
+fn rtt_queue(n: u64) -> Result<f64> {
+    let (ping, pong) = (Queue::new()?, Queue::new()?);
+    let mut child = Process::with_args(echo_queue, (ping.clone(), pong.clone()));
+    child.start()?;
+    let msg = Some(ByteBuf::from(vec![7u8; 8]));
+    ping.put(&msg)?;
+    pong.get()?;
+    let start = Instant::now();
+    for _ in 0..n {
+        ping.put(&msg)?;
+        pong.get()?;
+    }
+    let t = per(start, n);
+    ping.put(&None)?;
+    child.join()?;
+    Ok(t)
+}
+
+type IpcPair = (
+    ipc_channel::ipc::IpcSender<Vec<u8>>,
+    ipc_channel::ipc::IpcReceiver<Vec<u8>>,
+);
+
+/// The child side of an ipc-channel: connects to the parent's one-shot
+/// server, hands it a sender to us and a receiver from us, then echoes (or,
+/// with `sink`, counts and acknowledges once).
+fn ipc_child((server, sink): (String, Option<u64>)) -> Result<()> {
+    let (to_child, from_parent) = ipc_channel::ipc::channel::<Vec<u8>>().map_err(io)?;
+    let (to_parent, from_child) = ipc_channel::ipc::channel::<Vec<u8>>().map_err(io)?;
+    let bootstrap = ipc_channel::ipc::IpcSender::<IpcPair>::connect(server).map_err(io)?;
+    bootstrap
+        .send((to_child, from_child))
+        .map_err(|e| common::Error::new(e.to_string()))?;
+    match sink {
+        None => {
+            while let Ok(bytes) = from_parent.recv() {
+                if to_parent.send(bytes).is_err() {
+                    break;
+                }
+            }
+        }
+        Some(count) => {
+            for _ in 0..count {
+                from_parent
+                    .recv()
+                    .map_err(|e| common::Error::new(e.to_string()))?;
+            }
+            to_parent
+                .send(Vec::new())
+                .map_err(|e| common::Error::new(e.to_string()))?;
+        }
+    }
+    Ok(())
+}
+
+fn io(e: std::io::Error) -> common::Error {
+    common::Error::new(e.to_string())
+}
+
+fn ipc_start(sink: Option<u64>) -> Result<(Process, IpcPair)> {
+    let (server, name) = ipc_channel::ipc::IpcOneShotServer::<IpcPair>::new().map_err(io)?;
+    let mut child = Process::with_args(ipc_child, (name, sink));
+    child.start()?;
+    let (_, pair) = server
+        .accept()
+        .map_err(|e| common::Error::new(e.to_string()))?;
+    Ok((child, pair))
+}
+
+fn rtt_ipc(n: u64) -> Result<f64> {
+    let (mut child, (tx, rx)) = ipc_start(None)?;
+    let msg = vec![7u8; 8];
+    let err = |e: ipc_channel::IpcError| common::Error::new(format!("{e:?}"));
+    let start = Instant::now();
+    for _ in 0..n {
+        tx.send(msg.clone())
+            .map_err(|e| common::Error::new(e.to_string()))?;
+        rx.recv().map_err(err)?;
+    }
+    let t = per(start, n);
+    drop(tx);
+    child.join()?;
+    Ok(t)
+}
+
+fn tp_ipc(size: usize, count: u64) -> Result<f64> {
+    let (mut child, (tx, rx)) = ipc_start(Some(count))?;
+    let msg = vec![1u8; size];
+    let start = Instant::now();
+    for _ in 0..count {
+        tx.send(msg.clone())
+            .map_err(|e| common::Error::new(e.to_string()))?;
+    }
+    rx.recv()
+        .map_err(|e| common::Error::new(format!("{e:?}")))?;
+    let r = rate(start, count * size as u64);
+    drop(tx);
+    child.join()?;
+    Ok(r)
+}
+
+/// Shared memory laid out as: a "ping" counter, a "pong" counter, then a
+/// buffer. Each side spins on the other's counter: the fastest hand-off
+/// there is between two cores, at the price of a busy core while waiting.
+struct Slot {
+    mem: SharedMemory,
+}
+
+impl Slot {
+    fn new(size: usize) -> Result<Slot> {
+        Ok(Slot {
+            mem: SharedMemory::new(128 + size)?,
+        })
+    }
+
+    fn counter(&self, which: usize) -> &AtomicU64 {
+        // SAFETY: two 8-aligned u64s at offsets 0 and 64, used only as atomics.
+        unsafe { &*self.mem.as_ptr().add(which * 64).cast::<AtomicU64>() }
+    }
+
+    fn data(&self) -> *mut u8 {
+        // SAFETY: the buffer starts 128 bytes in.
+        unsafe { self.mem.as_ptr().add(128) }
+    }
+
+    fn wait_for(&self, which: usize, value: u64) {
+        let mut spins = 0u32;
+        while self.counter(which).load(Ordering::Acquire) < value {
+            spins += 1;
+            if spins.is_multiple_of(1024) {
+                std::thread::yield_now();
+            } else {
+                std::hint::spin_loop();
+            }
+        }
+    }
+}
+
+fn shm_child((mem, size, count): (SharedMemory, usize, u64)) -> Result<()> {
+    let slot = Slot { mem };
+    let mut private = vec![0u8; size];
+    for i in 1..=count {
+        slot.wait_for(0, i);
+        // SAFETY: the parent wrote the buffer before publishing `i`, and does
+        // not touch it again until we publish our `i`.
+        unsafe { std::ptr::copy_nonoverlapping(slot.data(), private.as_mut_ptr(), size) };
+        slot.counter(1).store(i, Ordering::Release);
+    }
+    Ok(())
+}
+
+/// `count` hand-offs of `size` bytes: the parent copies in, the child copies
+/// out, each waiting for the other's counter.
+fn shm_run(size: usize, count: u64) -> Result<f64> {
+    let slot = Slot::new(size)?;
+    let mut child = Process::with_args(shm_child, (slot.mem.try_clone()?, size, count + 1));
+    child.start()?;
+    let message = vec![3u8; size];
+    let put = |i: u64| {
+        // SAFETY: the child reads the buffer only after we publish `i`.
+        unsafe { std::ptr::copy_nonoverlapping(message.as_ptr(), slot.data(), size) };
+        slot.counter(0).store(i, Ordering::Release);
+        slot.wait_for(1, i);
+    };
+    put(1); // warm-up: the child is running
+    let start = Instant::now();
+    for i in 2..=count + 1 {
+        put(i);
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    child.join()?;
+    Ok(elapsed)
+}
+
+fn rtt_shm(n: u64) -> Result<f64> {
+    Ok(shm_run(8, n)? / n as f64)
+}
+
+fn tp_shm(size: usize, count: u64) -> Result<f64> {
+    Ok((size as u64 * count) as f64 / shm_run(size, count)?)
+}
+
+fn rtt_crossbeam(n: u64) -> Result<f64> {
+    let (to_echo, echo_in) = crossbeam_channel::bounded::<[u8; 8]>(1);
+    let (echo_out, back) = crossbeam_channel::bounded::<[u8; 8]>(1);
+    let echo = std::thread::spawn(move || {
+        while let Ok(m) = echo_in.recv() {
+            if echo_out.send(m).is_err() {
+                break;
+            }
+        }
+    });
+    let start = Instant::now();
+    for _ in 0..n {
+        to_echo
+            .send([7; 8])
+            .map_err(|e| common::Error::new(e.to_string()))?;
+        back.recv().map_err(|e| common::Error::new(e.to_string()))?;
+    }
+    let t = per(start, n);
+    drop(to_echo);
+    let _ = echo.join();
+    Ok(t)
+}
+
+fn tp_crossbeam(size: usize, count: u64) -> Result<f64> {
+    let (tx, rx) = crossbeam_channel::bounded::<Vec<u8>>(4);
+    let sink = std::thread::spawn(move || {
+        let mut total = 0usize;
+        while let Ok(m) = rx.recv() {
+            total += m.len();
+        }
+        total
+    });
+    let message = vec![1u8; size];
+    let start = Instant::now();
+    for _ in 0..count {
+        // A fresh copy per message, as a sender that keeps its buffer would make.
+        tx.send(message.clone())
+            .map_err(|e| common::Error::new(e.to_string()))?;
+    }
+    drop(tx);
+    let total = sink.join().unwrap_or(0);
+    Ok(total as f64 / start.elapsed().as_secs_f64())
+}
+
+fn sink_pipe((conn, count): (Connection, u64)) -> Result<()> {
+    for _ in 0..count {
+        conn.recv_bytes()?;
+    }
+    conn.send_bytes(b"ok")
+}
+
+fn tp_pipe(size: usize, count: u64) -> Result<f64> {
+    let (mine, theirs) = pipe(true)?;
+    let mut child = Process::with_args(sink_pipe, (theirs, count));
+    child.start()?;
+    let message = vec![1u8; size];
+    let start = Instant::now();
+    for _ in 0..count {
+        mine.send_bytes(&message)?;
+    }
+    mine.recv_bytes()?;
+    let r = rate(start, count * size as u64);
+    child.join()?;
+    Ok(r)
+}
+
+fn sink_queue((queue, done, count): (Queue<ByteBuf>, Queue<u8>, u64)) -> Result<()> {
+    for _ in 0..count {
+        queue.get()?;
+    }
+    done.put(&1)
+}
+
+fn tp_queue(size: usize, count: u64) -> Result<f64> {
+    let (queue, done) = (Queue::new()?, Queue::new()?);
+    let mut child = Process::with_args(sink_queue, (queue.clone(), done.clone(), count));
+    child.start()?;
+    // Bytes as bytes: serde's own `Vec<u8>` goes byte by byte (see the page).
+    let message = ByteBuf::from(vec![1u8; size]);
+    let start = Instant::now();
+    for _ in 0..count {
+        queue.put(&message)?;
+    }
+    done.get()?;
+    let r = rate(start, count * size as u64);
+    child.join()?;
+    Ok(r)
+}
+
+fn memcpy(size: usize, count: u64) -> Result<f64> {
+    let from = vec![1u8; size];
+    let mut to = vec![0u8; size];
+    let start = Instant::now();
+    for i in 0..count {
+        to.copy_from_slice(&from);
+        std::hint::black_box(&mut to);
+        to[0] = i as u8;
+    }
+    Ok(rate(start, count * size as u64))
+}
+
+/// The floors: two raw descriptors (pipes or a socket pair) and plain
+/// `read`/`write` system calls, with no framing and no serialization.
+fn raw_echo((reader, writer, n): (Inherit, Inherit, u64)) -> Result<()> {
+    let mut buf = [0u8; 8];
+    for _ in 0..n {
+        // SAFETY: plain reads and writes on descriptors we own, into our buffer.
+        unsafe {
+            libc::read(reader.as_raw_fd(), buf.as_mut_ptr().cast(), 8);
+            libc::write(writer.as_raw_fd(), buf.as_ptr().cast(), 8);
+        }
+    }
+    Ok(())
+}
+
+fn raw_pair(socket: bool) -> Result<(OwnedFd, OwnedFd)> {
+    if socket {
+        Ok(nix::sys::socket::socketpair(
+            nix::sys::socket::AddressFamily::Unix,
+            nix::sys::socket::SockType::Stream,
+            None,
+            nix::sys::socket::SockFlag::SOCK_CLOEXEC,
+        )?)
+    } else {
+        Ok(nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?)
+    }
+}
+
+fn rtt_raw(socket: bool, n: u64) -> Result<f64> {
+    // Parent writes to `down`, child reads it; child writes to `up`, parent
+    // reads. A socket pair goes both ways, so one pair serves for both, as
+    // in `common`'s Pipe; pipes go one way, so it takes two.
+    let (down_r, down_w, up_r, up_w) = if socket {
+        let (mine, theirs) = raw_pair(true)?;
+        (theirs.try_clone()?, mine.try_clone()?, mine, theirs)
+    } else {
+        let (down_r, down_w) = raw_pair(false)?;
+        let (up_r, up_w) = raw_pair(false)?;
+        (down_r, down_w, up_r, up_w)
+    };
+    let mut child = Process::with_args(raw_echo, (Inherit::new(down_r), Inherit::new(up_w), n + 1));
+    child.start()?;
+    let mut buf = [7u8; 8];
+    let round = |buf: &mut [u8; 8]| {
+        // SAFETY: as in `raw_echo`.
+        unsafe {
+            libc::write(down_w.as_raw_fd(), buf.as_ptr().cast(), 8);
+            libc::read(up_r.as_raw_fd(), buf.as_mut_ptr().cast(), 8);
+        }
+    };
+    round(&mut buf);
+    let start = Instant::now();
+    for _ in 0..n {
+        round(&mut buf);
+    }
+    let t = per(start, n);
+    child.join()?;
+    Ok(t)
+}
+
+// ---------------------------------------------------------------------------
+// Many small operations.
+
+fn produce((queue, n): (Queue<u64>, u64)) -> Result<()> {
+    for i in 0..n {
+        queue.put(&i)?;
+    }
+    Ok(())
+}
+
+fn queue_items(producers: u64, per_producer: u64) -> Result<f64> {
+    let queue = Queue::new()?;
+    let mut children: Vec<Process> = (0..producers)
+        .map(|_| Process::with_args(produce, (queue.clone(), per_producer)))
+        .collect();
+    let start = Instant::now();
+    for c in &mut children {
+        c.start()?;
+    }
+    for _ in 0..producers * per_producer {
+        queue.get()?;
+    }
+    let r = rate(start, producers * per_producer);
+    for c in &mut children {
+        c.join()?;
+    }
+    Ok(r)
+}
+
+fn increment((counter, start, n): (Value<u64>, Barrier, u64)) -> Result<()> {
+    start.wait(None)?;
+    for _ in 0..n {
+        *counter.lock()? += 1;
+    }
+    Ok(())
+}
+
+fn counter(processes: u64, each: u64) -> Result<f64> {
+    let value = Value::new(0u64)?;
+    let barrier = Barrier::new(processes as u32 + 1)?;
+    let mut children: Vec<Process> = (0..processes)
+        .map(|_| Process::with_args(increment, (value.clone(), barrier.clone(), each)))
+        .collect();
+    for c in &mut children {
+        c.start()?;
+    }
+    barrier.wait(None)?;
+    let start = Instant::now();
+    for c in &mut children {
+        c.join()?;
+    }
+    let r = rate(start, processes * each);
+    if value.get()? != processes * each {
+        return Err(common::Error::new("the locked counter lost an increment"));
+    }
+    Ok(r)
+}
+
+fn manager(sets: bool, n: u64) -> Result<f64> {
+    let manager = Manager::start()?;
+    let dict = manager.dict::<u64, u64>()?;
+    if !sets {
+        for i in 0..n {
+            dict.set(&i, &i)?;
+        }
+    }
+    let start = Instant::now();
+    for i in 0..n {
+        if sets {
+            dict.set(&i, &i)?;
+        } else {
+            dict.get(&i)?;
+        }
+    }
+    let r = rate(start, n);
+    manager.shutdown()?;
+    Ok(r)
+}
+
+pub fn count_primes(n: u64) -> u64 {
+    (2..n)
+        .filter(|&k| (2..).take_while(|d| d * d <= k).all(|d| k % d != 0))
+        .count() as u64
+}
+
+/// Time with 2 workers over time with 1, for 8 CPU-bound tasks.
+fn pool_speedup(work: u64) -> Result<f64> {
+    let mut times = Vec::new();
+    for workers in [1, 2] {
+        let pool = Pool::new(workers)?;
+        pool.map(square, 0..4)?; // the workers are up and running
+        let start = Instant::now();
+        pool.map_chunked(count_primes, vec![work; 8], 1)?;
+        times.push(start.elapsed().as_secs_f64());
+    }
+    Ok(times[0] / times[1])
+}
+
+fn square(x: u64) -> u64 {
+    x * x
+}
+
+fn pool_tiny(n: u64, chunksize: Option<usize>) -> Result<f64> {
+    let pool = Pool::new(2)?;
+    pool.map(square, 0..4)?; // the workers are up and running
+    let start = Instant::now();
+    match chunksize {
+        Some(c) => pool.map_chunked(square, 0..n, c)?,
+        None => pool.map(square, 0..n)?,
+    };
+    Ok(rate(start, n))
+}
+
+// ---------------------------------------------------------------------------
+// MPI.
+
+fn mpi_first(args: &[&str]) -> Result<f64> {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let lines = crate::mpi::launch(2, &args)?;
+    lines
+        .first()
+        .and_then(|l| l.trim().parse().ok())
+        .ok_or_else(|| common::Error::new("no figure from the MPI run"))
+}
+
+fn mpich_c(n: u64) -> Result<f64> {
+    let exe = crate::mpi::build_c_pingpong()?;
+    let output = std::process::Command::new("mpiexec")
+        .args(["-n", "2"])
+        .arg(exe)
+        .args([n.to_string(), "1".into()])
+        .output()?;
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .next()
+        .and_then(|l| l.trim().parse().ok())
+        .ok_or_else(|| common::Error::new("no figure from the C ping-pong"))
+}
+
+fn collective(np: u32, name: &str, iters: u64) -> Result<f64> {
+    let lines = crate::mpi::launch(
+        np,
+        &[
+            "collectives".into(),
+            iters.to_string(),
+            name.into(),
+            "1".into(),
+        ],
+    )?;
+    lines
+        .iter()
+        .find_map(|l| {
+            l.strip_prefix(&format!("{name} "))
+                .and_then(|v| v.trim().parse().ok())
+        })
+        .ok_or_else(|| common::Error::new(format!("no figure for {name}")))
+}

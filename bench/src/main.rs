@@ -1,0 +1,228 @@
+//! What each mechanism costs, side by side with Python.
+//!
+//! `cargo xtask bench` builds this in release mode and runs it. Each case
+//! is measured as the median of several samples after a warm-up, with the
+//! minimum and maximum; when `python3` is there, the same workload written
+//! in Python (`bench/python/bench.py`) runs right after, so both see the
+//! same machine. Results go to `results.md` (tables), `results.json`, and
+//! SVG charts, in `book/src/performance/` (or `--out`).
+//!
+//! Flags: `--quick` (a short run, for CI: written to `target/bench/quick`
+//! unless `--out` says otherwise), `--filter TEXT` (only cases whose id
+//! contains TEXT; repeatable), `--no-python`, `--out DIR`.
+
+mod cases;
+mod mpi;
+mod report;
+
+use cases::{Case, Scale, Unit};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
+
+fn main() -> ExitCode {
+    // Under mpiexec, as one rank of an MPI measurement.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("mpi") {
+        return mpi::helper(&args[1..]);
+    }
+    common::main(run)
+}
+
+/// One figure: the median of the samples, with their range.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Stats {
+    pub median: f64,
+    pub min: f64,
+    pub max: f64,
+    pub samples: usize,
+}
+
+impl Stats {
+    fn of(mut samples: Vec<f64>) -> Option<Stats> {
+        if samples.is_empty() {
+            return None;
+        }
+        samples.sort_by(f64::total_cmp);
+        let n = samples.len();
+        let median = if n % 2 == 1 {
+            samples[n / 2]
+        } else {
+            (samples[n / 2 - 1] + samples[n / 2]) / 2.0
+        };
+        Some(Stats {
+            median,
+            min: samples[0],
+            max: samples[n - 1],
+            samples: n,
+        })
+    }
+}
+
+/// A case's results.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Figure {
+    pub id: String,
+    pub group: String,
+    pub label: String,
+    pub unit: Unit,
+    pub rust: Option<Stats>,
+    pub python: Option<Stats>,
+    /// Why a side has no figure.
+    pub note: Option<String>,
+}
+
+struct Options {
+    quick: bool,
+    filters: Vec<String>,
+    python: bool,
+    out: PathBuf,
+}
+
+fn options() -> common::Result<Options> {
+    let mut args = std::env::args().skip(1);
+    let mut o = Options {
+        quick: false,
+        filters: Vec::new(),
+        python: true,
+        out: PathBuf::new(),
+    };
+    let mut out = None;
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--quick" => o.quick = true,
+            "--no-python" => o.python = false,
+            "--filter" => o.filters.push(
+                args.next()
+                    .ok_or_else(|| common::Error::usage("--filter needs a value"))?,
+            ),
+            "--out" => {
+                out =
+                    Some(PathBuf::from(args.next().ok_or_else(|| {
+                        common::Error::usage("--out needs a directory")
+                    })?))
+            }
+            other => {
+                return Err(common::Error::usage(format!(
+                    "unknown flag '{other}' (allowed: --quick, --filter TEXT, --no-python, --out DIR)"
+                )));
+            }
+        }
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    o.out = out.unwrap_or_else(|| {
+        if o.quick {
+            root.join("target/bench/quick")
+        } else {
+            root.join("book/src/performance")
+        }
+    });
+    Ok(o)
+}
+
+/// Whether `python3` runs, and whether it has mpi4py.
+fn python_status() -> (bool, bool) {
+    let works = |code: &str| {
+        Command::new("python3")
+            .args(["-c", code])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    (works("import multiprocessing"), works("import mpi4py"))
+}
+
+fn python_samples(case: &str, repeats: usize, quick: bool) -> Result<Vec<f64>, String> {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("python/bench.py");
+    let mut command = Command::new("python3");
+    command
+        .arg(script)
+        .arg(case)
+        .args(["--repeats", &repeats.to_string()]);
+    if quick {
+        command.arg("--quick");
+    }
+    let output = command.output().map_err(|e| e.to_string())?;
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).trim().to_string());
+    }
+    serde_json::from_slice::<Vec<f64>>(&output.stdout).map_err(|e| e.to_string())
+}
+
+fn run() -> common::Result<()> {
+    let o = options()?;
+    let scale = Scale { quick: o.quick };
+    let repeats = if o.quick { 2 } else { 7 };
+    let (python, mpi4py) = if o.python {
+        python_status()
+    } else {
+        (false, false)
+    };
+    let cases: Vec<Case> = cases::all()
+        .into_iter()
+        .filter(|c| o.filters.is_empty() || o.filters.iter().any(|f| c.id.contains(f.as_str())))
+        .collect();
+    if cases.is_empty() {
+        return Err(common::Error::usage("no case matches --filter"));
+    }
+    eprintln!(
+        "bench: {} cases, {} samples each after a warm-up{}; Python: {}",
+        cases.len(),
+        repeats,
+        if o.quick { " (quick)" } else { "" },
+        if python {
+            "yes, interleaved"
+        } else {
+            "not available, Rust alone"
+        }
+    );
+    let mut figures = Vec::new();
+    for (i, case) in cases.iter().enumerate() {
+        eprint!("[{}/{}] {} ...", i + 1, cases.len(), case.label);
+        let _ = std::io::stderr().flush();
+        let mut note = None;
+        let mut samples = Vec::new();
+        for k in 0..=repeats {
+            match (case.sample)(&scale) {
+                Ok(v) if k > 0 => samples.push(v),
+                Ok(_) => {}
+                Err(e) => {
+                    note = Some(format!("Rust: {e}"));
+                    break;
+                }
+            }
+        }
+        let rust = Stats::of(samples);
+        let python_figure = match &case.python {
+            Some(py) if python => match python_samples(py, repeats, o.quick) {
+                Ok(s) => Stats::of(s),
+                Err(e) => {
+                    note = Some(format!("Python: {e}"));
+                    None
+                }
+            },
+            _ => None,
+        };
+        eprintln!(
+            " {}",
+            report::short(case.unit, rust.as_ref(), python_figure.as_ref())
+        );
+        figures.push(Figure {
+            id: case.id.clone(),
+            group: case.group.to_string(),
+            label: case.label.clone(),
+            unit: case.unit,
+            rust,
+            python: python_figure,
+            note,
+        });
+    }
+    let context = report::Context {
+        quick: o.quick,
+        python,
+        mpi4py,
+        repeats,
+    };
+    report::write(&o.out, &figures, &context)?;
+    eprintln!("bench: wrote {}", o.out.display());
+    Ok(())
+}
