@@ -12,7 +12,7 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Unit {
     /// Seconds per operation: lower is better.
     Seconds,
@@ -37,6 +37,8 @@ pub struct Case {
     pub python: Option<String>,
     /// Takes one sample.
     pub sample: Sampler,
+    /// Run it (and its Python twin) with every process on one core.
+    pub pin: bool,
 }
 
 /// How much work a sample does: the full run, or `--quick`.
@@ -72,7 +74,17 @@ fn case(
         unit,
         python: python.then(|| id.to_string()),
         sample: Box::new(sample),
+        pin: false,
     }
+}
+
+/// Blocking round trips are pinned to one core: the figure then measures
+/// the mechanism, not where the scheduler happened to put the two
+/// processes. (On this virtual machine, waking a process on the other core
+/// costs tens of microseconds, and unpinned runs swing between 2 and 60.)
+fn pinned(mut case: Case) -> Case {
+    case.pin = true;
+    case
 }
 
 pub fn all() -> Vec<Case> {
@@ -109,30 +121,30 @@ pub fn all() -> Vec<Case> {
             false,
             |s| posix_spawn_true(s.n(200, 20)),
         ),
-        case(
+        pinned(case(
             "rtt_pipe",
             "rtt",
             "Pipe (common)",
             Unit::Seconds,
             true,
             |s| rtt_pipe(s.n(20_000, 1000)),
-        ),
-        case(
+        )),
+        pinned(case(
             "rtt_queue",
             "rtt",
             "Queue (common)",
             Unit::Seconds,
             true,
             |s| rtt_queue(s.n(20_000, 1000)),
-        ),
-        case(
+        )),
+        pinned(case(
             "rtt_ipc_channel",
             "rtt",
             "ipc-channel",
             Unit::Seconds,
             false,
             |s| rtt_ipc(s.n(20_000, 1000)),
-        ),
+        )),
         case(
             "rtt_shm",
             "rtt",
@@ -157,30 +169,30 @@ pub fn all() -> Vec<Case> {
             false,
             |s| mpich_c(s.n(100_000, 5000)),
         ),
-        case(
+        pinned(case(
             "rtt_crossbeam",
             "rtt",
             "crossbeam-channel, two threads",
             Unit::Seconds,
             false,
             |s| rtt_crossbeam(s.n(100_000, 5000)),
-        ),
-        case(
+        )),
+        pinned(case(
             "rtt_raw_pipe",
             "rtt",
             "floor: raw pipes, plain read/write",
             Unit::Seconds,
             false,
             |s| rtt_raw(false, s.n(20_000, 1000)),
-        ),
-        case(
+        )),
+        pinned(case(
             "rtt_raw_socketpair",
             "rtt",
             "floor: raw socket pair, plain read/write",
             Unit::Seconds,
             false,
             |s| rtt_raw(true, s.n(20_000, 1000)),
-        ),
+        )),
     ];
     for (size, name) in SIZES {
         let total = |s: &Scale| if s.quick { 8 << 20 } else { 256 << 20 };
@@ -243,22 +255,22 @@ pub fn all() -> Vec<Case> {
         ));
     }
     cases.extend([
-        case(
+        pinned(case(
             "queue_items_1",
             "items",
             "Queue: small items, 1 producer",
             Unit::PerSecond,
             true,
             |s| queue_items(1, s.n(200_000, 10_000)),
-        ),
-        case(
+        )),
+        pinned(case(
             "queue_items_2",
             "items",
             "Queue: small items, 2 producers",
             Unit::PerSecond,
             true,
             |s| queue_items(2, s.n(100_000, 5_000)),
-        ),
+        )),
         case(
             "counter_1",
             "items",
@@ -275,22 +287,22 @@ pub fn all() -> Vec<Case> {
             true,
             |s| counter(2, s.n(500_000, 10_000)),
         ),
-        case(
+        pinned(case(
             "manager_set",
             "items",
             "Manager dictionary: sets",
             Unit::PerSecond,
             true,
             |s| manager(true, s.n(50_000, 2_000)),
-        ),
-        case(
+        )),
+        pinned(case(
             "manager_get",
             "items",
             "Manager dictionary: gets",
             Unit::PerSecond,
             true,
             |s| manager(false, s.n(50_000, 2_000)),
-        ),
+        )),
         case(
             "pool_speedup_2",
             "pool",

@@ -9,7 +9,9 @@
 //!
 //! Flags: `--quick` (a short run, for CI: written to `target/bench/quick`
 //! unless `--out` says otherwise), `--filter TEXT` (only cases whose id
-//! contains TEXT; repeatable), `--no-python`, `--out DIR`.
+//! contains TEXT; repeatable), `--no-python`, `--out DIR`, and
+//! `--from-json FILE` (write the reports again from an earlier run's
+//! `results.json`, measuring nothing).
 
 mod cases;
 mod mpi;
@@ -30,7 +32,7 @@ fn main() -> ExitCode {
 }
 
 /// One figure: the median of the samples, with their range.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Stats {
     pub median: f64,
     pub min: f64,
@@ -60,7 +62,7 @@ impl Stats {
 }
 
 /// A case's results.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Figure {
     pub id: String,
     pub group: String,
@@ -73,6 +75,8 @@ pub struct Figure {
 }
 
 struct Options {
+    /// Write the reports again from an earlier run's JSON, measuring nothing.
+    from_json: Option<PathBuf>,
     quick: bool,
     filters: Vec<String>,
     python: bool,
@@ -82,6 +86,7 @@ struct Options {
 fn options() -> common::Result<Options> {
     let mut args = std::env::args().skip(1);
     let mut o = Options {
+        from_json: None,
         quick: false,
         filters: Vec::new(),
         python: true,
@@ -92,6 +97,12 @@ fn options() -> common::Result<Options> {
         match arg.as_str() {
             "--quick" => o.quick = true,
             "--no-python" => o.python = false,
+            "--from-json" => {
+                o.from_json =
+                    Some(PathBuf::from(args.next().ok_or_else(|| {
+                        common::Error::usage("--from-json needs a file")
+                    })?))
+            }
             "--filter" => o.filters.push(
                 args.next()
                     .ok_or_else(|| common::Error::usage("--filter needs a value"))?,
@@ -104,7 +115,7 @@ fn options() -> common::Result<Options> {
             }
             other => {
                 return Err(common::Error::usage(format!(
-                    "unknown flag '{other}' (allowed: --quick, --filter TEXT, --no-python, --out DIR)"
+                    "unknown flag '{other}' (allowed: --quick, --filter TEXT, --no-python, --out DIR, --from-json FILE)"
                 )));
             }
         }
@@ -148,8 +159,35 @@ fn python_samples(case: &str, repeats: usize, quick: bool) -> Result<Vec<f64>, S
     serde_json::from_slice::<Vec<f64>>(&output.stdout).map_err(|e| e.to_string())
 }
 
+/// Puts this process (and so every process it starts from now on) on the
+/// first core it may use; returns the affinity to restore.
+fn pin_to_one_core() -> Option<nix::sched::CpuSet> {
+    let me = nix::unistd::Pid::from_raw(0);
+    let before = nix::sched::sched_getaffinity(me).ok()?;
+    let first = (0..nix::sched::CpuSet::count()).find(|&c| before.is_set(c).unwrap_or(false))?;
+    let mut one = nix::sched::CpuSet::new();
+    one.set(first).ok()?;
+    nix::sched::sched_setaffinity(me, &one).ok()?;
+    Some(before)
+}
+
 fn run() -> common::Result<()> {
     let o = options()?;
+    if let Some(json) = &o.from_json {
+        let text = std::fs::read_to_string(json)?;
+        let figures: Vec<Figure> = serde_json::from_str(&text)
+            .map_err(|e| common::Error::new(format!("{}: {e}", json.display())))?;
+        let (python, mpi4py) = (figures.iter().any(|f| f.python.is_some()), false);
+        let context = report::Context {
+            quick: false,
+            python,
+            mpi4py,
+            repeats: 7,
+        };
+        report::write(&o.out, &figures, &context)?;
+        eprintln!("bench: wrote {} from {}", o.out.display(), json.display());
+        return Ok(());
+    }
     let scale = Scale { quick: o.quick };
     let repeats = if o.quick { 2 } else { 7 };
     let (python, mpi4py) = if o.python {
@@ -179,6 +217,7 @@ fn run() -> common::Result<()> {
     for (i, case) in cases.iter().enumerate() {
         eprint!("[{}/{}] {} ...", i + 1, cases.len(), case.label);
         let _ = std::io::stderr().flush();
+        let unpinned = if case.pin { pin_to_one_core() } else { None };
         let mut note = None;
         let mut samples = Vec::new();
         for k in 0..=repeats {
@@ -202,6 +241,9 @@ fn run() -> common::Result<()> {
             },
             _ => None,
         };
+        if let Some(mask) = unpinned {
+            let _ = nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(0), &mask);
+        }
         eprintln!(
             " {}",
             report::short(case.unit, rust.as_ref(), python_figure.as_ref())

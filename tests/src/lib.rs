@@ -484,3 +484,15 @@ pub fn normalise(text: &str, rules: &manifest::Compare) -> Vec<String> {
     }
     lines
 }
+
+/// For the exercises' checks: the student's program, or with
+/// `EXERCISE_SOLUTION=1` in the environment, the solution beside it (that
+/// is how `cargo xtask exercise verify` proves every check can pass).
+pub fn exercise(starter: &'static str, solution: &'static str, label: &str) -> Run {
+    let program = if std::env::var_os("EXERCISE_SOLUTION").is_some() {
+        solution
+    } else {
+        starter
+    };
+    Run::program(program, label).timeout(Duration::from_secs(20))
+}

@@ -7,9 +7,11 @@
 //! - `test`: set up, then formatting, lints, every test, and the book;
 //! - `book [--serve]`: build the book (or serve it on localhost:3000);
 //! - `outputs [recipe...]`: capture each page's output from a real run;
-//! - `bench [--quick] [--filter TEXT]`: what each mechanism costs, with Python beside it.
+//! - `bench [--quick] [--filter TEXT]`: what each mechanism costs, with Python beside it;
+//! - `exercise <list | check NAME | hint NAME | next | verify>`: the classroom exercises.
 
 mod book;
+mod exercise;
 mod setup;
 
 use cookbook_tests::manifest::{self, Recipe};
@@ -21,6 +23,9 @@ const USAGE: &str =
     "usage: cargo xtask <setup | tour [recipe...] | test | book [--serve] | outputs [recipe...]>";
 
 fn main() -> ExitCode {
+    // Printing into a closed pipe (`cargo xtask exercise list | head`) ends quietly.
+    // SAFETY: setting a signal's disposition to the default is always sound.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(command) = args.first() else {
         eprintln!("{USAGE}");
@@ -34,6 +39,7 @@ fn main() -> ExitCode {
         "book" => setup::mdbook().and_then(|()| book::build(rest.iter().any(|a| a == "--serve"))),
         "outputs" => outputs(rest),
         "bench" => bench(rest),
+        "exercise" => setup::system().and_then(|()| exercise::run(rest)),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(())
@@ -221,12 +227,33 @@ fn bench(args: &[String]) -> Result {
 
 /// What `cargo xtask test` runs, in order. A failed step does not stop the
 /// others: the summary names every step that failed.
-const STEPS: [&str; 6] = ["fmt", "clippy", "build", "tests", "book", "bench"];
+const STEPS: [&str; 7] = [
+    "fmt",
+    "clippy",
+    "build",
+    "tests",
+    "book",
+    "exercises",
+    "bench",
+];
 
 fn test_step(name: &str) -> Result {
     let cargo = cargo();
     match name {
-        "fmt" => run(&cargo, &["fmt", "--all", "--", "--check"]),
+        "fmt" => run(&cargo, &["fmt", "--all", "--", "--check"]).and_then(|()| {
+            let exercises = workspace_root().join("exercises/Cargo.toml");
+            run(
+                &cargo,
+                &[
+                    "fmt",
+                    "--all",
+                    "--manifest-path",
+                    exercises.to_str().expect("utf-8"),
+                    "--",
+                    "--check",
+                ],
+            )
+        }),
         "clippy" => run(
             &cargo,
             &[
@@ -241,6 +268,7 @@ fn test_step(name: &str) -> Result {
         "build" => build_bins(false),
         "tests" => run(&cargo, &["test", "--workspace"]),
         "book" => book::build(false),
+        "exercises" => exercise::run(&["verify".to_string()]),
         // Proves the benchmarks run; asserts nothing about speed.
         "bench" => bench(&["--quick".to_string()]),
         other => unreachable!("no step {other}"),

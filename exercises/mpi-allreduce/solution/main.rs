@@ -1,0 +1,24 @@
+//! A solution: reduce to rank 0, then broadcast from rank 0. Two
+//! collectives where `all_reduce_into` is one; MPI libraries implement
+//! all-reduce more cleverly, but the result is the same.
+
+use common::mpi::Launch;
+use mpi::collective::{Root, SystemOperation};
+use mpi::topology::Communicator;
+
+fn main() -> std::process::ExitCode {
+    Launch::new(4).run(None, |world| {
+        let rank = world.rank();
+        let root = world.process_at_rank(0);
+        let mine = rank as i64 + 1;
+        let mut total = 0i64;
+        if rank == 0 {
+            root.reduce_into_root(&mine, &mut total, SystemOperation::sum());
+        } else {
+            root.reduce_into(&mine, SystemOperation::sum());
+        }
+        root.broadcast_into(&mut total);
+        println!("rank {rank}: total {total}");
+        Ok(())
+    })
+}

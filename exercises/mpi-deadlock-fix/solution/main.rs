@@ -1,0 +1,32 @@
+//! A solution: `send_receive_into` posts the receive and the send together,
+//! so neither rank waits for the other to reach a call. (The other fix:
+//! rank 0 sends then receives, rank 1 receives then sends.)
+
+use common::mpi::{Launch, Watchdog};
+use mpi::point_to_point::send_receive_into;
+use mpi::topology::Communicator;
+use std::time::Duration;
+
+fn main() -> std::process::ExitCode {
+    Launch::new(2)
+        .at_least(2, "ranks 0 and 1 exchange")
+        .run(None, |world| {
+            let rank = world.rank();
+            if rank > 1 {
+                return Ok(());
+            }
+            let other = world.process_at_rank(1 - rank);
+            let mine = vec![rank as u8; 1_000_000];
+            let mut theirs = vec![0u8; 1_000_000];
+            let watchdog = Watchdog::start(
+                rank,
+                Duration::from_secs(3),
+                "the exchange should not block".into(),
+            );
+            watchdog.enter("sendrecv");
+            send_receive_into(&mine[..], &other, &mut theirs[..], &other);
+            watchdog.finish();
+            println!("rank {rank} got {} bytes of {}", theirs.len(), theirs[0]);
+            Ok(())
+        })
+}

@@ -1,0 +1,39 @@
+//! Exercise: turn the deadlocking exchange into a correct one.
+//!
+//! Ranks 0 and 1 each send the other a 1 MB message, then receive the
+//! other's. A message this large is not buffered, so each `send` waits for
+//! the other rank to receive, which it never does: both wait for ever. (A
+//! watchdog ends the program after 3 seconds.)
+//!
+// TODO: make the exchange complete. Two ways, try both: (1) let one rank
+// receive first; (2) use `mpi::point_to_point::send_receive_into`, which
+// does both at once. The check wants "rank 0 got 1000000 bytes of 1" and
+// "rank 1 got 1000000 bytes of 0".
+
+use common::mpi::{Launch, Watchdog};
+use mpi::point_to_point::{Destination, Source};
+use mpi::topology::Communicator;
+use std::time::Duration;
+
+fn main() -> std::process::ExitCode {
+    Launch::new(2)
+        .at_least(2, "ranks 0 and 1 exchange")
+        .run(None, |world| {
+            let rank = world.rank();
+            if rank > 1 {
+                return Ok(());
+            }
+            let other = world.process_at_rank(1 - rank);
+            let mine = vec![rank as u8; 1_000_000];
+            let mut theirs = vec![0u8; 1_000_000];
+            let watchdog =
+                Watchdog::start(rank, Duration::from_secs(3), "both ranks send first".into());
+            watchdog.enter("send");
+            other.send(&mine[..]);
+            watchdog.enter("receive");
+            other.receive_into(&mut theirs[..]);
+            watchdog.finish();
+            println!("rank {rank} got {} bytes of {}", theirs.len(), theirs[0]);
+            Ok(())
+        })
+}

@@ -1,0 +1,29 @@
+use cookbook_tests::exercise;
+use std::time::Duration;
+
+#[test]
+fn the_exchange_completes() {
+    let out = exercise(
+        env!("CARGO_BIN_EXE_mpi-deadlock-fix"),
+        env!("CARGO_BIN_EXE_mpi-deadlock-fix-solution"),
+        "mpi-deadlock-fix",
+    )
+    .timeout(Duration::from_secs(20))
+    .run();
+    assert_eq!(
+        out.code(),
+        0,
+        "the ranks deadlocked (the watchdog stopped them):\n{}",
+        out.stderr
+    );
+    let mut lines = out.lines();
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            "rank 0 got 1000000 bytes of 1",
+            "rank 1 got 1000000 bytes of 0"
+        ]
+    );
+    out.assert_clean();
+}
