@@ -107,3 +107,49 @@ fn normalise_masks_drops_and_orders() {
     let exact = manifest::Compare::default();
     assert_eq!(normalise("b\na\n", &exact), ["b", "a"]);
 }
+
+/// Every exercise is linked from its recipe's page, and every recipe has one.
+#[test]
+fn every_recipe_page_links_its_exercises() {
+    #[derive(serde::Deserialize)]
+    struct List {
+        exercise: Vec<Exercise>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Exercise {
+        name: String,
+        recipe: String,
+    }
+    let path = cookbook_tests::workspace_root().join("exercises/exercises.toml");
+    let list: List = toml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let recipes = manifest::load().recipe;
+    for e in &list.exercise {
+        let recipe = recipes
+            .iter()
+            .find(|r| r.name == e.recipe)
+            .unwrap_or_else(|| panic!("exercise {} names no recipe '{}'", e.name, e.recipe));
+        let page = std::fs::read_to_string(recipe.page()).unwrap();
+        assert!(
+            page.contains(&format!("`{}`", e.name)),
+            "{} does not link {}",
+            recipe.page().display(),
+            e.name
+        );
+        assert!(
+            cookbook_tests::workspace_root()
+                .join("exercises")
+                .join(&e.name)
+                .join("tests/check.rs")
+                .exists(),
+            "{} has no checks",
+            e.name
+        );
+    }
+    for r in &recipes {
+        assert!(
+            list.exercise.iter().any(|e| e.recipe == r.name),
+            "recipe {} has no exercise",
+            r.name
+        );
+    }
+}

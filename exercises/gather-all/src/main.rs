@@ -1,0 +1,28 @@
+//! Exercise: every rank gets everyone's value.
+//!
+//! Each rank computes (rank + 1)^2 and `gather` collects them on rank 0
+//! only; the other ranks print zeros.
+//!
+// TODO: make every rank end up with the whole list (look for
+// `all_gather_into`). The check runs 4 ranks and wants
+// "rank R has [1, 4, 9, 16]" from each.
+
+use common::mpi::Launch;
+use mpi::collective::Root;
+use mpi::topology::Communicator;
+
+fn main() -> std::process::ExitCode {
+    Launch::new(4).run(None, |world| {
+        let (rank, size) = (world.rank(), world.size() as usize);
+        let mine = (rank as i64 + 1).pow(2);
+        let mut all = vec![0i64; size];
+        let root = world.process_at_rank(0);
+        if rank == 0 {
+            root.gather_into_root(&mine, &mut all[..]);
+        } else {
+            root.gather_into(&mine);
+        }
+        println!("rank {rank} has {all:?}");
+        Ok(())
+    })
+}

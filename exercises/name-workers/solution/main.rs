@@ -1,0 +1,23 @@
+//! A solution: `.name(...)` when building each process; the child reads
+//! its name with `current_process()`.
+
+use common::{Process, current_process};
+
+fn who_am_i() {
+    println!("I am {}", current_process().name);
+}
+
+fn main() -> std::process::ExitCode {
+    common::main(|| {
+        let mut processes: Vec<Process> = (1..=3)
+            .map(|i| Process::new(who_am_i).name(format!("worker-{i}")))
+            .collect();
+        for p in &mut processes {
+            p.start()?;
+        }
+        for p in &mut processes {
+            p.join()?;
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,31 @@
+//! A solution: scatter, add locally, reduce. The pattern of most parallel
+//! sums: the data is cut up, each piece is worked on where it lands, and
+//! only the small results travel back.
+
+use common::mpi::Launch;
+use mpi::collective::{Root, SystemOperation};
+use mpi::topology::Communicator;
+
+fn main() -> std::process::ExitCode {
+    Launch::new(4).run(None, |world| {
+        let rank = world.rank();
+        let root = world.process_at_rank(0);
+        let mut share = [0i64; 25];
+        if rank == 0 {
+            let all: Vec<i64> = (1..=100).collect();
+            root.scatter_into_root(&all[..], &mut share[..]);
+        } else {
+            root.scatter_into(&mut share[..]);
+        }
+        let partial: i64 = share.iter().sum();
+        println!("rank {rank} summed {} numbers: {partial}", share.len());
+        if rank == 0 {
+            let mut total = 0i64;
+            root.reduce_into_root(&partial, &mut total, SystemOperation::sum());
+            println!("total {total}");
+        } else {
+            root.reduce_into(&partial, SystemOperation::sum());
+        }
+        Ok(())
+    })
+}
