@@ -246,6 +246,22 @@ pub fn all() -> Vec<Case> {
             move |s| tp_crossbeam(size, count(s)),
         ));
         cases.push(case(
+            &format!("tp_raw_pipe_{size}"),
+            "throughput",
+            &format!("floor: raw pipe, plain write/read, {name}"),
+            Unit::BytesPerSecond,
+            false,
+            move |s| tp_raw(false, size, count(s)),
+        ));
+        cases.push(case(
+            &format!("tp_raw_socketpair_{size}"),
+            "throughput",
+            &format!("floor: raw socket pair, plain write/read, {name}"),
+            Unit::BytesPerSecond,
+            false,
+            move |s| tp_raw(true, size, count(s)),
+        ));
+        cases.push(case(
             &format!("tp_memcpy_{size}"),
             "throughput",
             &format!("reference: memcpy, {name}"),
@@ -310,6 +326,14 @@ pub fn all() -> Vec<Case> {
             Unit::Ratio,
             true,
             |s| pool_speedup(s.n(400_000, 20_000)),
+        ),
+        case(
+            "pool_over_serial_2",
+            "pool",
+            "Pool.map, CPU-bound: 2 workers over a plain loop",
+            Unit::Ratio,
+            false,
+            |s| pool_over_serial(s.n(400_000, 20_000)),
         ),
         case(
             "pool_tiny_default",
@@ -701,6 +725,58 @@ fn tp_queue(size: usize, count: u64) -> Result<f64> {
     Ok(r)
 }
 
+/// The throughput floors: the child reads `count * size` bytes with plain
+/// `read`s into one reused buffer, then writes one byte back.
+fn raw_sink((reader, writer, total): (Inherit, Inherit, u64)) -> Result<()> {
+    let mut buf = vec![0u8; 1 << 20];
+    let mut left = total;
+    while left > 0 {
+        let want = buf.len().min(left as usize);
+        // SAFETY: a plain read into our own buffer.
+        let n = unsafe { libc::read(reader.as_raw_fd(), buf.as_mut_ptr().cast(), want) };
+        if n <= 0 {
+            return Err(common::Error::new("the raw stream ended early"));
+        }
+        left -= n as u64;
+    }
+    // SAFETY: a plain one-byte write.
+    unsafe { libc::write(writer.as_raw_fd(), buf.as_ptr().cast(), 1) };
+    Ok(())
+}
+
+fn tp_raw(socket: bool, size: usize, count: u64) -> Result<f64> {
+    let (down_r, down_w) = raw_pair(socket)?;
+    let (up_r, up_w) = raw_pair(socket)?;
+    let total = count * size as u64;
+    let mut child = Process::with_args(raw_sink, (Inherit::new(down_r), Inherit::new(up_w), total));
+    child.start()?;
+    let message = vec![1u8; size];
+    let start = Instant::now();
+    for _ in 0..count {
+        let mut sent = 0;
+        while sent < size {
+            // SAFETY: a plain write from our own buffer.
+            let n = unsafe {
+                libc::write(
+                    down_w.as_raw_fd(),
+                    message[sent..].as_ptr().cast(),
+                    size - sent,
+                )
+            };
+            if n <= 0 {
+                return Err(std::io::Error::last_os_error().into());
+            }
+            sent += n as usize;
+        }
+    }
+    let mut ack = [0u8; 1];
+    // SAFETY: a plain read into our own buffer.
+    unsafe { libc::read(up_r.as_raw_fd(), ack.as_mut_ptr().cast(), 1) };
+    let r = rate(start, total);
+    child.join()?;
+    Ok(r)
+}
+
 fn memcpy(size: usize, count: u64) -> Result<f64> {
     let from = vec![1u8; size];
     let mut to = vec![0u8; size];
@@ -855,6 +931,23 @@ pub fn count_primes(n: u64) -> u64 {
     (2..n)
         .filter(|&k| (2..).take_while(|d| d * d <= k).all(|d| k % d != 0))
         .count() as u64
+}
+
+/// A plain loop's time over a 2-worker pool's, for the same 8 tasks.
+fn pool_over_serial(work: u64) -> Result<f64> {
+    let start = Instant::now();
+    let serial: Vec<u64> = (0..8).map(|_| count_primes(work)).collect();
+    let serial_time = start.elapsed().as_secs_f64();
+    let pool = Pool::new(2)?;
+    pool.map(square, 0..4)?; // the workers are up and running
+    let start = Instant::now();
+    let pooled = pool.map_chunked(count_primes, vec![work; 8], 1)?;
+    if pooled != serial {
+        return Err(common::Error::new(
+            "the pool computed something else than the loop",
+        ));
+    }
+    Ok(serial_time / start.elapsed().as_secs_f64())
 }
 
 /// Time with 2 workers over time with 1, for 8 CPU-bound tasks.

@@ -167,6 +167,14 @@ impl Run {
         Run::program(bin(name), name)
     }
 
+    /// The `process-probe` helper (a test program of this crate) running
+    /// its case `case` under the start method `method`.
+    pub fn probe(case: &str, method: &str) -> Run {
+        Run::program(bin("process-probe"), "process-probe")
+            .args([case, method])
+            .timeout(Duration::from_secs(30))
+    }
+
     /// Any executable (a test's own helper, say).
     pub fn program(path: impl Into<PathBuf>, label: &str) -> Run {
         Run {
@@ -224,6 +232,13 @@ impl Run {
         self.trigger = Some((Trigger::After(delay), signal, target));
         self.grace = Duration::from_secs(3);
         self
+    }
+
+    /// Runs, and panics unless the run exited 0 and left nothing behind.
+    pub fn run_ok(&self) -> Outcome {
+        let out = self.run();
+        out.assert_success();
+        out
     }
 
     /// Runs to the end, or panics (killing everything) after the timeout.

@@ -18,12 +18,7 @@ fn run(recipe: &str, method: &str, args: &[&str]) -> Outcome {
 }
 
 fn probe(case: &str, method: &str) -> Outcome {
-    let out = Run::program(env!("CARGO_BIN_EXE_process-probe"), "process-probe")
-        .args([case, method])
-        .timeout(Duration::from_secs(30))
-        .run();
-    out.assert_success();
-    out
+    Run::probe(case, method).run_ok()
 }
 
 /// The items a queue run put and got, in the order each side printed them.

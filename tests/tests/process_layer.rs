@@ -9,10 +9,7 @@ use std::time::Duration;
 const METHODS: [&str; 2] = ["spawn", "fork"];
 
 fn probe(case: &str, method: &str) -> Outcome {
-    Run::program(env!("CARGO_BIN_EXE_process-probe"), "process-probe")
-        .args([case, method])
-        .timeout(Duration::from_secs(20))
-        .run()
+    Run::probe(case, method).run()
 }
 
 #[test]

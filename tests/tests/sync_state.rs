@@ -7,7 +7,6 @@ use cookbook_tests::{Outcome, Run, Target};
 use nix::sys::signal::Signal;
 use regex::Regex;
 use std::collections::BTreeSet;
-use std::time::Duration;
 
 const METHODS: [&str; 2] = ["spawn", "fork"];
 
@@ -42,11 +41,7 @@ fn run(bin: &str, method: &str, args: &[&str]) -> Outcome {
 }
 
 fn probe(case: &str, method: &str) -> Outcome {
-    let out = checked(
-        Run::program(env!("CARGO_BIN_EXE_process-probe"), "process-probe")
-            .args([case, method])
-            .timeout(Duration::from_secs(30)),
-    );
+    let out = checked(Run::probe(case, method));
     out.assert_success();
     out
 }
@@ -335,8 +330,7 @@ fn killing_or_interrupting_a_run_leaves_no_process_and_no_shared_memory() {
         ] {
             // A manager and three children using it are running when the signal comes.
             let out = checked(
-                Run::program(env!("CARGO_BIN_EXE_process-probe"), "process-probe")
-                    .args(["manager-sleepers", method])
+                Run::probe("manager-sleepers", method)
                     .time_scale(1.0)
                     .signal_on("^ready$", signal, target),
             );
@@ -350,5 +344,18 @@ fn killing_or_interrupting_a_run_leaves_no_process_and_no_shared_memory() {
             assert_ne!(out.code(), 0, "{method} {signal:?}");
             assert!(!out.stdout.contains("test_with_barrier"));
         }
+    }
+}
+
+#[test]
+fn a_panicking_child_leaves_no_shared_memory_behind() {
+    for method in METHODS {
+        // The consumer panics while it holds a queue, which lives in shared memory.
+        let out = probe("queue-child-panics", method);
+        assert_eq!(
+            out.lines(),
+            ["consumer exitcode Some(1)", "still usable: 43"],
+            "{method}"
+        );
     }
 }
