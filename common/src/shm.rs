@@ -130,23 +130,39 @@ impl RawMutex {
     /// `ptr` must point to `SIZE` bytes of shared memory that no other
     /// mutex uses, mapped for as long as the `RawMutex` lives.
     pub unsafe fn init(ptr: *mut u8) -> Result<RawMutex> {
+        // SAFETY: the caller's promise, passed on.
+        unsafe { Self::init_kind(ptr, false) }
+    }
+
+    /// [`RawMutex::init`], and with `recursive` a mutex its holder may take
+    /// again (Python's `RLock`).
+    ///
+    /// # Safety
+    /// As for [`RawMutex::init`].
+    pub unsafe fn init_kind(ptr: *mut u8, recursive: bool) -> Result<RawMutex> {
         let ptr = ptr.cast::<libc::pthread_mutex_t>();
         // SAFETY: the attribute object is initialised before use and
         // destroyed after; `ptr` is valid per the caller's promise.
         unsafe {
             let mut attr = std::mem::MaybeUninit::<libc::pthread_mutexattr_t>::uninit();
-            check(libc::pthread_mutexattr_init(attr.as_mut_ptr()))?;
-            check(libc::pthread_mutexattr_setpshared(
-                attr.as_mut_ptr(),
-                libc::PTHREAD_PROCESS_SHARED,
-            ))?;
-            check(libc::pthread_mutexattr_setrobust(
-                attr.as_mut_ptr(),
-                libc::PTHREAD_MUTEX_ROBUST,
-            ))?;
+            check(
+                libc::pthread_mutexattr_init(attr.as_mut_ptr()),
+                "mutex attributes",
+            )?;
+            check(
+                libc::pthread_mutexattr_setpshared(attr.as_mut_ptr(), libc::PTHREAD_PROCESS_SHARED),
+                "process-shared mutex",
+            )?;
+            check(
+                libc::pthread_mutexattr_setrobust(attr.as_mut_ptr(), libc::PTHREAD_MUTEX_ROBUST),
+                "robust mutex",
+            )?;
+            if recursive {
+                libc::pthread_mutexattr_settype(attr.as_mut_ptr(), libc::PTHREAD_MUTEX_RECURSIVE);
+            }
             let rc = libc::pthread_mutex_init(ptr, attr.as_ptr());
             libc::pthread_mutexattr_destroy(attr.as_mut_ptr());
-            check(rc)?;
+            check(rc, "mutex")?;
         }
         Ok(RawMutex { ptr })
     }
@@ -160,6 +176,7 @@ impl RawMutex {
         RawMutex { ptr: ptr.cast() }
     }
 
+    // ANCHOR: lock
     /// Takes the mutex, waiting at most `timeout` (for ever if `None`).
     /// `Ok(None)` means the time ran out.
     pub fn lock(&self, timeout: Option<Duration>) -> Result<Option<Taken>> {
@@ -167,12 +184,12 @@ impl RawMutex {
             // SAFETY: `ptr` is an initialised mutex (see the constructors).
             None => unsafe { libc::pthread_mutex_lock(self.ptr) },
             Some(timeout) => {
-                let deadline = realtime_after(timeout);
+                let deadline = deadline_on(libc::CLOCK_REALTIME, timeout);
                 // SAFETY: as above; `deadline` is a valid timespec.
                 unsafe { libc::pthread_mutex_timedlock(self.ptr, &deadline) }
             }
         };
-        self.taken(rc)
+        self.settle(rc)
     }
 
     /// Takes the mutex if it is free.
@@ -182,10 +199,12 @@ impl RawMutex {
         if rc == libc::EBUSY {
             return Ok(None);
         }
-        self.taken(rc)
+        self.settle(rc)
     }
 
-    fn taken(&self, rc: i32) -> Result<Option<Taken>> {
+    /// What a call that takes the mutex (a lock, or a condition variable's
+    /// wait, which takes it again) returned, as a [`Taken`].
+    pub(crate) fn settle(&self, rc: i32) -> Result<Option<Taken>> {
         match rc {
             0 => Ok(Some(Taken::Ok)),
             libc::ETIMEDOUT => Ok(None),
@@ -198,6 +217,7 @@ impl RawMutex {
             rc => Err(std::io::Error::from_raw_os_error(rc).into()),
         }
     }
+    // ANCHOR_END: lock
 
     pub fn unlock(&self) {
         // SAFETY: called only by the holder, after a successful lock.
@@ -205,23 +225,37 @@ impl RawMutex {
     }
 }
 
-fn check(rc: i32) -> Result<()> {
+/// A POSIX call's return code as a `Result`, naming what was being made.
+pub(crate) fn check(rc: i32, what: &str) -> Result<()> {
     if rc == 0 {
         Ok(())
     } else {
-        Err(std::io::Error::from_raw_os_error(rc).into())
+        Err(Error::new(format!(
+            "{what}: {}",
+            std::io::Error::from_raw_os_error(rc)
+        )))
     }
 }
 
-/// The CLOCK_REALTIME instant `timeout` from now, as `pthread_mutex_timedlock` wants.
-fn realtime_after(timeout: Duration) -> libc::timespec {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    let at = now + timeout.min(Duration::from_secs(365 * 24 * 3600));
+/// The instant `timeout` from now on `clock`, as the POSIX timed waits want
+/// it (`pthread_mutex_timedlock` and `sem_timedwait` use CLOCK_REALTIME).
+pub(crate) fn deadline_on(clock: libc::clockid_t, timeout: Duration) -> libc::timespec {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into the timespec we own.
+    unsafe { libc::clock_gettime(clock, &mut now) };
+    let timeout = timeout.min(Duration::from_secs(365 * 24 * 3600));
+    let mut sec = now.tv_sec + timeout.as_secs() as libc::time_t;
+    let mut nsec = now.tv_nsec + timeout.subsec_nanos() as libc::c_long;
+    if nsec >= 1_000_000_000 {
+        sec += 1;
+        nsec -= 1_000_000_000;
+    }
     libc::timespec {
-        tv_sec: at.as_secs() as libc::time_t,
-        tv_nsec: at.subsec_nanos() as libc::c_long,
+        tv_sec: sec,
+        tv_nsec: nsec,
     }
 }
 

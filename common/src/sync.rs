@@ -12,7 +12,7 @@
 //! Give one to a child as (part of) a `Process` argument; clone it to keep
 //! a handle yourself.
 
-use crate::shm::SharedMemory;
+use crate::shm::{RawMutex, SharedMemory, check, deadline_on, remaining};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::marker::PhantomData;
@@ -24,37 +24,8 @@ use std::time::{Duration, Instant};
 // ---------------------------------------------------------------------------
 // The POSIX pieces, initialised in place in shared memory.
 
-fn check(rc: i32, what: &str) -> Result<()> {
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(Error::new(format!(
-            "{what}: {}",
-            std::io::Error::from_raw_os_error(rc)
-        )))
-    }
-}
-
 /// # Safety
-/// `m` must point to writable shared memory that nothing else uses yet.
-unsafe fn init_mutex(m: *mut libc::pthread_mutex_t, recursive: bool) -> Result<()> {
-    // SAFETY: the attribute object is initialised before use and destroyed after.
-    unsafe {
-        let mut attr = MaybeUninit::<libc::pthread_mutexattr_t>::uninit();
-        check(libc::pthread_mutexattr_init(attr.as_mut_ptr()), "mutexattr")?;
-        libc::pthread_mutexattr_setpshared(attr.as_mut_ptr(), libc::PTHREAD_PROCESS_SHARED);
-        libc::pthread_mutexattr_setrobust(attr.as_mut_ptr(), libc::PTHREAD_MUTEX_ROBUST);
-        if recursive {
-            libc::pthread_mutexattr_settype(attr.as_mut_ptr(), libc::PTHREAD_MUTEX_RECURSIVE);
-        }
-        let rc = libc::pthread_mutex_init(m, attr.as_ptr());
-        libc::pthread_mutexattr_destroy(attr.as_mut_ptr());
-        check(rc, "mutex")
-    }
-}
-
-/// # Safety
-/// As for [`init_mutex`].
+/// `c` must point to writable shared memory that nothing else uses yet.
 unsafe fn init_cond(c: *mut libc::pthread_cond_t) -> Result<()> {
     // SAFETY: as above.
     unsafe {
@@ -68,56 +39,17 @@ unsafe fn init_cond(c: *mut libc::pthread_cond_t) -> Result<()> {
     }
 }
 
-/// An absolute time on `clock`, `timeout` from now.
-fn deadline_on(clock: libc::clockid_t, timeout: Duration) -> libc::timespec {
-    let mut now = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes into the timespec we own.
-    unsafe { libc::clock_gettime(clock, &mut now) };
-    let timeout = timeout.min(Duration::from_secs(365 * 24 * 3600));
-    let mut sec = now.tv_sec + timeout.as_secs() as libc::time_t;
-    let mut nsec = now.tv_nsec + timeout.subsec_nanos() as libc::c_long;
-    if nsec >= 1_000_000_000 {
-        sec += 1;
-        nsec -= 1_000_000_000;
-    }
-    libc::timespec {
-        tv_sec: sec,
-        tv_nsec: nsec,
-    }
-}
-
-fn left(deadline: Option<Instant>) -> Option<Duration> {
-    deadline.map(|d| d.saturating_duration_since(Instant::now()))
-}
-
-// ANCHOR: lock_mutex
-/// Takes a robust mutex; `Ok(false)` if the deadline passed first.
+/// Takes a robust mutex of a block; `Ok(false)` if the deadline passed first.
 fn lock_mutex(m: *mut libc::pthread_mutex_t, deadline: Option<Instant>) -> Result<bool> {
-    let rc = match left(deadline) {
-        // SAFETY: `m` is an initialised process-shared mutex.
-        None => unsafe { libc::pthread_mutex_lock(m) },
-        Some(timeout) => {
-            let at = deadline_on(libc::CLOCK_REALTIME, timeout);
-            // SAFETY: as above.
-            unsafe { libc::pthread_mutex_timedlock(m, &at) }
-        }
-    };
-    match rc {
-        0 => Ok(true),
-        libc::ETIMEDOUT => Ok(false),
-        libc::EOWNERDEAD => {
-            // The holder died: we hold it now, and make it usable again.
-            // SAFETY: we own the mutex, as EOWNERDEAD says.
-            unsafe { libc::pthread_mutex_consistent(m) };
-            Ok(true)
-        }
-        rc => check(rc, "lock").map(|()| false),
-    }
+    Ok(attached(m).lock(remaining(deadline))?.is_some())
 }
-// ANCHOR_END: lock_mutex
+
+/// A handle on a block's mutex.
+fn attached(m: *mut libc::pthread_mutex_t) -> RawMutex {
+    // SAFETY: every mutex of a block is initialised when the block is made,
+    // and the block outlives the calls that use the handle.
+    unsafe { RawMutex::attach(m.cast()) }
+}
 
 fn unlock_mutex(m: *mut libc::pthread_mutex_t) {
     // SAFETY: called by the holder only.
@@ -130,7 +62,7 @@ fn wait_cond(
     m: *mut libc::pthread_mutex_t,
     deadline: Option<Instant>,
 ) -> Result<bool> {
-    let rc = match left(deadline) {
+    let rc = match remaining(deadline) {
         // SAFETY: both are initialised and process-shared; we hold `m`.
         None => unsafe { libc::pthread_cond_wait(c, m) },
         Some(timeout) => {
@@ -139,16 +71,8 @@ fn wait_cond(
             unsafe { libc::pthread_cond_timedwait(c, m, &at) }
         }
     };
-    match rc {
-        0 => Ok(true),
-        libc::ETIMEDOUT => Ok(false),
-        libc::EOWNERDEAD => {
-            // SAFETY: we hold the mutex again.
-            unsafe { libc::pthread_mutex_consistent(m) };
-            Ok(true)
-        }
-        rc => check(rc, "wait").map(|()| false),
-    }
+    // The wait takes the mutex again on its way out: the same outcomes as a lock.
+    Ok(attached(m).settle(rc)?.is_some())
 }
 
 // ---------------------------------------------------------------------------
@@ -245,7 +169,7 @@ impl Drop for LockGuard<'_> {
 fn new_mutex_block(recursive: bool) -> Result<Block<MutexState>> {
     // SAFETY: fresh shared memory of the right size.
     Block::new(0, |s: *mut MutexState| unsafe {
-        init_mutex(std::ptr::addr_of_mut!((*s).mutex), recursive)
+        RawMutex::init_kind(std::ptr::addr_of_mut!((*s).mutex).cast(), recursive).map(drop)
     })
 }
 
@@ -342,7 +266,7 @@ impl Semaphore {
 
     fn acquire_until(&self, deadline: Option<Instant>) -> Result<bool> {
         loop {
-            let rc = match left(deadline) {
+            let rc = match remaining(deadline) {
                 // SAFETY: an initialised process-shared semaphore.
                 None => unsafe { libc::sem_wait(self.sem()) },
                 Some(timeout) => {
@@ -406,7 +330,7 @@ fn new_mutex_cond<S>(
     Block::new(extra, |s: *mut S| {
         // SAFETY: fresh shared memory laid out as `S`.
         unsafe {
-            init_mutex(mutex(s), false)?;
+            RawMutex::init_kind(mutex(s).cast(), false)?;
             init_cond(cond(s))?;
         }
         init_rest(s);
@@ -729,7 +653,7 @@ impl<T: Shareable> Array<T> {
             |s: *mut ArrayState| {
                 // SAFETY: fresh shared memory, big enough for the state and the data.
                 unsafe {
-                    init_mutex(std::ptr::addr_of_mut!((*s).mutex), false)?;
+                    RawMutex::init_kind(std::ptr::addr_of_mut!((*s).mutex).cast(), false)?;
                     (*s).len = len;
                     let data = s.cast::<u8>().add(DATA).cast::<T>();
                     std::ptr::copy_nonoverlapping(values.as_ptr(), data, len);
