@@ -205,6 +205,11 @@ impl Run {
         self
     }
 
+    /// Runs a multiprocessing recipe with `--start-method <method>`.
+    pub fn start_method(self, method: &str) -> Run {
+        self.args(["--start-method", method])
+    }
+
     /// Sets `COOKBOOK_TIME_SCALE` (the tests' default is 0.01).
     pub fn time_scale(self, scale: f64) -> Run {
         self.env("COOKBOOK_TIME_SCALE", &scale.to_string())

@@ -9,12 +9,7 @@ use std::time::Duration;
 const METHODS: [&str; 2] = ["spawn", "fork"];
 
 fn run(recipe: &str, method: &str, args: &[&str]) -> Outcome {
-    let out = Run::recipe(recipe)
-        .args(["--start-method", method])
-        .args(args)
-        .run();
-    out.assert_success();
-    out
+    Run::recipe(recipe).start_method(method).args(args).run_ok()
 }
 
 fn probe(case: &str, method: &str) -> Outcome {
@@ -105,7 +100,7 @@ fn queue_ctrl_c_leaves_nothing_behind() {
     for method in METHODS {
         let out = Run::recipe("queue")
             .time_scale(1.0)
-            .args(["--start-method", method])
+            .start_method(method)
             .signal_on("^Process Producer : item", Signal::SIGINT, Target::Group)
             .run();
         assert_eq!(out.code(), -2, "{method}");

@@ -8,12 +8,7 @@ use std::time::Duration;
 const METHODS: [&str; 2] = ["spawn", "fork"];
 
 fn run(recipe: &str, method: &str, args: &[&str]) -> Outcome {
-    let out = Run::recipe(recipe)
-        .args(["--start-method", method])
-        .args(args)
-        .run();
-    out.assert_success();
-    out
+    Run::recipe(recipe).start_method(method).args(args).run_ok()
 }
 
 #[test]
@@ -81,7 +76,7 @@ fn background_daemon_is_terminated_and_the_other_is_waited_for() {
         // takes to end, so its `Exiting` line cannot legitimately appear.
         let out = Run::recipe("background")
             .time_scale(1.0)
-            .args(["--start-method", method])
+            .start_method(method)
             .run();
         out.assert_success();
         let lines = out.lines();

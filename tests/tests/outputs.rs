@@ -40,7 +40,7 @@ fn captured_outputs_match_fresh_runs() {
             for method in methods {
                 let mut run = Run::recipe(&capture.bin).args(&capture.args);
                 if !method.is_empty() {
-                    run = run.args(["--start-method", method]);
+                    run = run.start_method(method);
                 }
                 let out = run.run();
                 out.assert_clean();

@@ -162,7 +162,7 @@ fn children_die_with_a_killed_parent() {
         // Both children sleep 3 s; the parent is SIGKILLed once they have started.
         let out = Run::recipe("name")
             .time_scale(1.0)
-            .args(["--start-method", method])
+            .start_method(method)
             .signal_on("^Starting Process-2$", Signal::SIGKILL, Target::Parent)
             .run();
         assert_eq!(out.code(), -9, "{method}");
@@ -177,7 +177,7 @@ fn ctrl_c_leaves_nothing_behind() {
     for method in METHODS {
         let out = Run::recipe("name")
             .time_scale(1.0)
-            .args(["--start-method", method])
+            .start_method(method)
             .signal_on("^Starting Process-2$", Signal::SIGINT, Target::Group)
             .run();
         assert_eq!(out.code(), -2, "{method}");

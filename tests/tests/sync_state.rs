@@ -35,7 +35,7 @@ fn checked(run: Run) -> Outcome {
 }
 
 fn run(bin: &str, method: &str, args: &[&str]) -> Outcome {
-    let out = checked(Run::recipe(bin).args(["--start-method", method]).args(args));
+    let out = checked(Run::recipe(bin).start_method(method).args(args));
     out.assert_success();
     out
 }
