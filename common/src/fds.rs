@@ -73,7 +73,40 @@ pub(crate) fn receive<T>(given: &[RawFd], decode: impl FnOnce() -> T) -> T {
     INCOMING.with(|i| *i.borrow_mut() = Some((given.iter().copied().collect(), HashSet::new())));
     let result = decode();
     INCOMING.with(|i| *i.borrow_mut() = None);
+    // They were left open across exec for us; our own children must not
+    // inherit them by accident (a grandchild holding a pipe's writing end
+    // would keep its reader from ever seeing end-of-file).
+    for &fd in given {
+        // SAFETY: F_SETFD on a descriptor number changes only its flag; if
+        // the number is not open it fails harmlessly.
+        unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+    }
     result
+}
+
+/// In a child about to exec: marks every descriptor from `first` up as
+/// close-on-exec (the caller then clears the mark on those to pass on).
+/// Async-signal-safe: no allocation.
+pub(crate) fn close_on_exec_from(first: RawFd) {
+    // SAFETY: close_range with CLOSE_RANGE_CLOEXEC only sets flags (Linux 5.11+).
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_close_range,
+            first as u32,
+            u32::MAX,
+            libc::CLOSE_RANGE_CLOEXEC,
+        )
+    };
+    if rc == 0 {
+        return;
+    }
+    // An older kernel: one by one, up to the limit on descriptors.
+    // SAFETY: sysconf and fcntl on numbers are async-signal-safe.
+    let max = unsafe { libc::sysconf(libc::_SC_OPEN_MAX) }.clamp(0, 1 << 16) as RawFd;
+    for fd in first..max {
+        // SAFETY: as above.
+        unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+    }
 }
 
 // ANCHOR: inherit

@@ -31,7 +31,7 @@ mod time;
 
 pub use error::{Error, Kind, Result};
 pub use manager::{DictProxy, ListProxy, Manager};
-pub use pipe::{Connection, pipe};
+pub use pipe::{Connection, DEFAULT_MAX_MESSAGE, max_message_size, pipe, set_max_message_size};
 pub use pool::{AsyncResult, Imap, MapResult, Pool, PoolBuilder};
 pub use process::{
     CurrentProcess, Process, Run, StartMethod, active_children, current_process, get_start_method,
@@ -55,9 +55,11 @@ use std::process::ExitCode;
 /// is a child, runs the target it was given and exits, so `body` runs only in
 /// the parent. Code placed *before* this call would run in every child too.
 ///
-/// When `body` returns (or panics), daemon children are terminated and the
-/// others are joined, as Python does when a script ends.
+/// When `body` returns (or panics), daemon children are terminated, the
+/// others are joined, and what this process put on queues is delivered,
+/// as Python does when a script ends.
 pub fn main(body: impl FnOnce() -> Result<()>) -> ExitCode {
+    process::enter_main();
     // Rust ignores SIGPIPE, so printing into a closed pipe (`recipe | head`)
     // would panic; restore the Unix default and end quietly instead, in the
     // parent and in every child.
@@ -70,6 +72,7 @@ pub fn main(body: impl FnOnce() -> Result<()>) -> ExitCode {
     }
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body));
     process::finish_children();
+    queue::flush_all();
     match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(e)) => {

@@ -220,26 +220,36 @@ fn serve(first: Connection) -> Result<()> {
 fn send_fd(socket: RawFd, fd: RawFd) -> Result<()> {
     let fds = [fd];
     let iov = [IoSlice::new(&[0u8])];
-    sendmsg::<()>(
-        socket,
-        &iov,
-        &[ControlMessage::ScmRights(&fds)],
-        MsgFlags::MSG_NOSIGNAL,
-        None,
-    )?;
-    Ok(())
+    // A signal arriving meanwhile (EINTR) is no reason to fail: try again.
+    loop {
+        match sendmsg::<()>(
+            socket,
+            &iov,
+            &[ControlMessage::ScmRights(&fds)],
+            MsgFlags::MSG_NOSIGNAL,
+            None,
+        ) {
+            Err(nix::errno::Errno::EINTR) => continue,
+            other => return other.map(drop).map_err(Into::into),
+        }
+    }
 }
 
 fn recv_fd(socket: RawFd) -> Result<OwnedFd> {
     let mut byte = [0u8; 1];
     let mut iov = [IoSliceMut::new(&mut byte)];
     let mut space = nix::cmsg_space!([RawFd; 1]);
-    let msg = recvmsg::<()>(
-        socket,
-        &mut iov,
-        Some(&mut space),
-        MsgFlags::MSG_CMSG_CLOEXEC,
-    )?;
+    let msg = loop {
+        match recvmsg::<()>(
+            socket,
+            &mut iov,
+            Some(&mut space),
+            MsgFlags::MSG_CMSG_CLOEXEC,
+        ) {
+            Err(nix::errno::Errno::EINTR) => continue,
+            other => break other?,
+        }
+    };
     for cmsg in msg.cmsgs()? {
         if let ControlMessageOwned::ScmRights(fds) = cmsg
             && let Some(&fd) = fds.first()

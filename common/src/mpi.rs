@@ -95,6 +95,15 @@ impl Launch {
         unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
         let outcome = if under_launcher() {
             self.run_rank(np, body)
+        } else if std::env::var_os(RELAUNCHED).is_some() {
+            // Started by the launcher we ran, yet not as a rank we can see:
+            // relaunching again would go on for ever.
+            Err(Error::usage(format!(
+                "this program was started by the launcher '{}' but finds none of the variables \
+                 an MPI launcher sets ({}): use MPICH's mpiexec, or set MPIEXEC to one",
+                std::env::var("MPIEXEC").unwrap_or_else(|_| "mpiexec".into()),
+                LAUNCHER_MARKS.join(", ")
+            )))
         } else {
             let np = np.unwrap_or(self.default_np);
             self.check(np).and_then(|()| relaunch(np))
@@ -152,6 +161,9 @@ impl Launch {
     }
 }
 
+/// Set by [`relaunch`] for the processes its launcher starts.
+const RELAUNCHED: &str = "COOKBOOK_MPI_RELAUNCHED";
+
 // ANCHOR: relaunch
 /// Runs this program again under the launcher, `np` ranks, same flags, and
 /// returns the launcher's exit code.
@@ -168,6 +180,7 @@ fn relaunch(np: u32) -> Result<ExitCode> {
         .arg(np.to_string())
         .arg(exe)
         .args(std::env::args_os().skip(1))
+        .env(RELAUNCHED, "1")
         // Open MPI refuses root and more ranks than cores unless told; MPICH
         // ignores these.
         .env("OMPI_ALLOW_RUN_AS_ROOT", "1")

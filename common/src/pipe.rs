@@ -11,6 +11,14 @@
 //! makes a one-way pipe from `os.pipe()`; a socket lets us send with
 //! `MSG_NOSIGNAL`, so writing to a pipe whose reader has gone is an error
 //! the program can handle, not a SIGPIPE that kills it.)
+//!
+//! What a peer sends is not trusted: a frame announcing more than
+//! [`max_message_size`] bytes is refused (the connection is then broken,
+//! and says so), instead of allocating whatever the header says. Threads
+//! of one process that share an end (or clones of it, [`Connection::try_clone`])
+//! take turns, so their messages never interleave. Two *processes* writing
+//! to one end at once is another matter: as in Python, each must have an
+//! end of its own (or use a [`crate::Queue`], which is made for that).
 
 use crate::fds::Inherit;
 use crate::{Error, Result};
@@ -22,6 +30,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::io::IoSlice;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// One end of a [`pipe`].
@@ -30,7 +40,53 @@ pub struct Connection {
     fd: Inherit,
     readable: bool,
     writable: bool,
+    /// Shared by the clones of this end in this process (a child gets its own).
+    #[serde(skip)]
+    local: Arc<Local>,
 }
+
+/// What the handles of one end in one process share: a turn to send, a
+/// turn to receive, and why the end broke, if it did.
+#[derive(Debug, Default)]
+struct Local {
+    sending: Mutex<()>,
+    receiving: Mutex<()>,
+    broken: Mutex<Option<String>>,
+}
+
+fn take(m: &Mutex<()>) -> MutexGuard<'_, ()> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+// ANCHOR: max_message
+/// The largest message a process accepts, unless told otherwise: 1 GiB.
+pub const DEFAULT_MAX_MESSAGE: u64 = 1 << 30;
+
+static MAX_MESSAGE: AtomicU64 = AtomicU64::new(DEFAULT_MAX_MESSAGE);
+
+/// The largest message (in bytes, once encoded) that this process sends or
+/// receives through a [`Connection`] or a [`crate::Queue`]. A header that
+/// announces more is treated as corruption, not as a reason to allocate.
+pub fn max_message_size() -> u64 {
+    MAX_MESSAGE.load(Ordering::Relaxed)
+}
+
+/// Changes [`max_message_size`] for this process (and for the children it
+/// starts afterwards with the `fork` start method; a spawned child starts
+/// with the default).
+pub fn set_max_message_size(bytes: u64) {
+    MAX_MESSAGE.store(bytes, Ordering::Relaxed);
+}
+
+/// The error for a length over the limit.
+pub(crate) fn too_big(len: u64) -> Error {
+    Error::new(format!(
+        "a message of {len} bytes is over this process's limit of {} bytes \
+         (common::set_max_message_size changes it)",
+        max_message_size()
+    ))
+}
+// ANCHOR_END: max_message
 
 /// Python's `Pipe(duplex)`: two connected ends. With `duplex`, both ends
 /// send and receive; without, the first end only receives and the second
@@ -68,7 +124,33 @@ impl Connection {
             fd,
             readable,
             writable,
+            local: Arc::default(),
         }
+    }
+
+    fn check_readable(&self) -> Result<()> {
+        if !self.readable {
+            return Err(Error::new("this end of the pipe only sends"));
+        }
+        match &*self.local.broken.lock().unwrap_or_else(|p| p.into_inner()) {
+            Some(why) => Err(Error::new(format!("this connection is broken: {why}"))),
+            None => Ok(()),
+        }
+    }
+
+    /// Runs a receive; an error that leaves the stream out of step (a
+    /// refused header, a message cut short) breaks the end for good.
+    fn receiving<R>(&self, receive: impl FnOnce() -> Result<R>) -> Result<R> {
+        self.check_readable()?;
+        let _turn = take(&self.local.receiving);
+        let result = receive();
+        if let Err(e) = &result
+            && !e.is_timeout()
+            && !e.is_eof()
+        {
+            *self.local.broken.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
+        }
+        result
     }
 
     /// Sends a value: serialized, then framed.
@@ -80,31 +162,38 @@ impl Connection {
     /// end-of-file error ([`Error::is_eof`]) once every copy of the other end
     /// is closed and everything sent has been received.
     pub fn recv<T: DeserializeOwned>(&self) -> Result<T> {
-        if !self.readable {
-            return Err(Error::new("this end of the pipe only sends"));
-        }
-        with_frame(self.fd.as_fd(), None, &|| Ok(()), |bytes| {
-            Ok(postcard::from_bytes(bytes)?)
-        })
+        let frame = self.receiving(|| {
+            with_frame(self.fd.as_fd(), None, &|| Ok(()), |bytes| {
+                Ok(postcard::from_bytes::<T>(bytes))
+            })
+        })?;
+        // A value that does not decode is the caller's type mismatch; the
+        // stream itself is still in step.
+        Ok(frame?)
     }
 
+    /// Sends raw bytes as one message (Python's `send_bytes`).
     pub fn send_bytes(&self, bytes: &[u8]) -> Result<()> {
         if !self.writable {
             return Err(Error::new("this end of the pipe only receives"));
         }
+        if bytes.len() as u64 > max_message_size() {
+            return Err(too_big(bytes.len() as u64));
+        }
+        let _turn = take(&self.local.sending);
         write_frame(self.fd.as_fd(), bytes)
     }
 
+    /// Receives one message sent as bytes (Python's `recv_bytes`).
     pub fn recv_bytes(&self) -> Result<Vec<u8>> {
-        if !self.readable {
-            return Err(Error::new("this end of the pipe only sends"));
-        }
-        read_frame(self.fd.as_fd(), None, &|| Ok(()))
+        self.receiving(|| read_frame(self.fd.as_fd(), None, &|| Ok(())))
     }
 
     /// Waits at most `timeout` (for ever if `None`) until something can be
-    /// received: a message, or the end of file. Python's `poll(timeout)`.
+    /// received: a message, or the end of file. Python's `poll(timeout)`;
+    /// like `recv`, an error on an end that only sends.
     pub fn poll(&self, timeout: Option<Duration>) -> Result<bool> {
+        self.check_readable()?;
         readable(self.fd.as_fd(), timeout.map(|t| Instant::now() + t))
     }
 
@@ -124,11 +213,12 @@ impl Connection {
     /// descriptor would be. Every copy must be closed before the other end
     /// sees end-of-file.
     pub fn try_clone(&self) -> Result<Connection> {
-        Ok(Connection::new(
-            self.fd.try_clone()?,
-            self.readable,
-            self.writable,
-        ))
+        Ok(Connection {
+            fd: self.fd.try_clone()?,
+            readable: self.readable,
+            writable: self.writable,
+            local: self.local.clone(),
+        })
     }
 }
 
@@ -169,7 +259,7 @@ fn send_error(e: nix::errno::Errno) -> Error {
     }
 }
 
-fn send_all(fd: BorrowedFd<'_>, mut bytes: &[u8]) -> Result<()> {
+pub(crate) fn send_all(fd: BorrowedFd<'_>, mut bytes: &[u8]) -> Result<()> {
     while !bytes.is_empty() {
         match send(fd.as_raw_fd(), bytes, MsgFlags::MSG_NOSIGNAL) {
             Ok(n) => bytes = &bytes[n..],
@@ -256,8 +346,12 @@ pub(crate) fn read_frame_into(
             "end of file: every writing end of the pipe is closed",
         ));
     }
-    let len = usize::try_from(u64::from_le_bytes(header))
-        .map_err(|_| Error::new("a message too large for this machine"))?;
+    // The peer's word for the length is checked before anything is allocated.
+    let len = u64::from_le_bytes(header);
+    if len > max_message_size() {
+        return Err(too_big(len));
+    }
+    let len = usize::try_from(len).map_err(|_| too_big(len))?;
     bytes.clear();
     bytes.resize(len, 0);
     read_exact(fd, bytes, false, stalled)?;
@@ -278,7 +372,7 @@ pub(crate) fn read_frame(
 
 /// Fills `buf`. Returns `Ok(false)` on a clean end of file before the first
 /// byte when `eof_ok`; an end of file anywhere else is an error.
-fn read_exact(
+pub(crate) fn read_exact(
     fd: BorrowedFd<'_>,
     buf: &mut [u8],
     eof_ok: bool,

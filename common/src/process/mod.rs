@@ -18,7 +18,7 @@ use nix::unistd::{Pid, getpid, getppid};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fmt;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -87,6 +87,13 @@ static ME: Mutex<Option<Identity>> = Mutex::new(None);
 /// Python's `_process_counter`: default names are `Process-1`, `Process-2`, ...
 static COUNTER: AtomicU32 = AtomicU32::new(1);
 static START_METHOD: Mutex<StartMethod> = Mutex::new(StartMethod::Spawn);
+/// Set by [`crate::main`]: until then, starting a child is refused.
+static IN_MAIN: AtomicBool = AtomicBool::new(false);
+
+/// Called first thing by [`crate::main`].
+pub(crate) fn enter_main() {
+    IN_MAIN.store(true, Ordering::Release);
+}
 
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Identity {
@@ -151,13 +158,18 @@ impl Child {
     /// Reaps the child if it has ended (waiting for that if `block`), and
     /// returns its exit code, or `None` while it runs.
     fn poll(&self, block: bool) -> Result<Option<i32>> {
+        if block {
+            // Wait for the end without reaping and without the lock, so that
+            // `terminate` from another thread (or the exit-time clean-up)
+            // is not held up by a thread waiting here.
+            start::wait_ended(self.pid);
+        }
         let mut exitcode = lock(&self.exitcode);
         if exitcode.is_some() {
             return Ok(*exitcode);
         }
-        let flags = (!block).then_some(WaitPidFlag::WNOHANG);
         let status = loop {
-            match waitpid(self.pid, flags) {
+            match waitpid(self.pid, Some(WaitPidFlag::WNOHANG)) {
                 Err(Errno::EINTR) => continue,
                 other => break other,
             }
@@ -219,6 +231,15 @@ pub struct ActiveChild {
     pub name: String,
     pub pid: i32,
     pub daemon: bool,
+}
+
+/// Reaps the children that have ended, so that none stays a zombie until
+/// somebody joins it (Python does this in `start` and `active_children`).
+fn reap_finished() {
+    let children = lock(&CHILDREN).clone();
+    for child in children {
+        let _ = child.poll(false);
+    }
 }
 
 /// The children that are still running; reaps those that have ended.
@@ -352,9 +373,20 @@ impl Process {
     /// Starts the child. Errors if it was started before, if this process
     /// is a daemon, or if the `fork` start method is used with threads about.
     pub fn start(&mut self) -> Result<()> {
+        if !IN_MAIN.load(Ordering::Acquire) {
+            // Under `spawn` the child runs `main` from the top: a start
+            // before `common::main` would start another child there, and so
+            // on for ever. Python refuses the same way.
+            return Err(Error::new(
+                "a process was started before common::main: call `common::main(...)` first \
+                 thing in `main` and start processes from the closure given to it (Python's \
+                 `if __name__ == \"__main__\":` guard)",
+            ));
+        }
         if self.child.is_some() {
             return Err(Error::new("cannot start a process twice"));
         }
+        reap_finished();
         if current_process().daemon {
             return Err(Error::new(
                 "daemonic processes are not allowed to have children",

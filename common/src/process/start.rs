@@ -159,10 +159,51 @@ pub(crate) fn start(method: StartMethod, identity: &Identity, job: &Job) -> Resu
     // Anything still buffered would otherwise be printed twice (fork) or late.
     let _ = std::io::stdout().flush();
     match method {
-        StartMethod::Spawn => spawn(&boot),
+        StartMethod::Spawn => on_lasting_thread(move || spawn(&boot)),
         StartMethod::Fork => fork_child(boot),
     }
 }
+
+// ANCHOR: lasting_thread
+/// The name of the thread that starts children for short-lived threads.
+const STARTER_THREAD: &str = "cookbook-starter";
+
+/// Runs `start` on a thread that lives as long as the program: the main
+/// thread, or else a starter thread of ours. The kernel's "kill me when my
+/// parent dies" (`PR_SET_PDEATHSIG`, see `die_with_parent`) fires when the
+/// *thread* that started the child ends, so a child started by a thread that
+/// ends early would be killed with it.
+fn on_lasting_thread(start: impl FnOnce() -> Result<Pid> + Send + 'static) -> Result<Pid> {
+    type Work = Box<dyn FnOnce() + Send>;
+    static STARTER: std::sync::OnceLock<std::sync::Mutex<std::sync::mpsc::Sender<Work>>> =
+        std::sync::OnceLock::new();
+    if nix::unistd::gettid() == nix::unistd::getpid() {
+        return start();
+    }
+    let starter = STARTER.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel::<Work>();
+        // If the thread cannot be made, `rx` is dropped and the send below fails.
+        let _ = std::thread::Builder::new()
+            .name(STARTER_THREAD.into())
+            .spawn(move || {
+                for work in rx {
+                    work();
+                }
+            });
+        std::sync::Mutex::new(tx)
+    });
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let work: Work = Box::new(move || {
+        let _ = done_tx.send(start());
+    });
+    lock(starter)
+        .send(work)
+        .map_err(|_| Error::new("cannot start a thread to start child processes from"))?;
+    done_rx
+        .recv()
+        .map_err(|_| Error::new("the thread that starts child processes has stopped"))?
+}
+// ANCHOR_END: lasting_thread
 
 // ANCHOR: spawn
 /// `spawn`: run this executable again. The job goes down a socket whose other
@@ -201,7 +242,9 @@ fn spawn(boot: &Bootstrap) -> Result<Pid> {
     unsafe {
         command.pre_exec(move || {
             // These descriptors, and only in this child, survive the exec:
-            // the job's socket and those the arguments hold.
+            // the job's socket and those the arguments hold. Any other the
+            // parent inherited open across exec is closed by it.
+            crate::fds::close_on_exec_from(3);
             for fd in std::iter::once(read_fd).chain(given.iter().copied()) {
                 let fd = std::os::fd::BorrowedFd::borrow_raw(fd);
                 fcntl(fd, FcntlArg::F_SETFD(FdFlag::empty()))?;
@@ -248,8 +291,10 @@ fn fork_child(boot: Bootstrap) -> Result<Pid> {
              {threads} threads; use --start-method spawn"
         )));
     }
-    // SAFETY: the process is single-threaded (checked above), so the child
-    // may do anything the parent could.
+    // SAFETY: the process has one thread of its own code (checked above).
+    // Our queue feeders and the starter thread may run beside it: in the
+    // child they are gone, and it never touches what they hold (a queue's
+    // in-process buffer; the child rebuilds its queues from its arguments).
     match unsafe { fork() }? {
         ForkResult::Parent { child } => Ok(child),
         ForkResult::Child => {
@@ -263,13 +308,20 @@ fn fork_child(boot: Bootstrap) -> Result<Pid> {
 // ANCHOR_END: fork
 
 // ANCHOR: die_with_parent
-/// How many threads this process has: field 20 of `/proc/self/stat`.
+/// How many threads this process runs, not counting our own helpers (a
+/// queue's feeder, the starter): `/proc/self/task` lists them, by name.
 fn thread_count() -> usize {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // The command name (field 2) may hold spaces: count from the ')' after it.
-    stat.rsplit_once(')')
-        .and_then(|(_, rest)| rest.split_whitespace().nth(17)?.parse().ok())
-        .unwrap_or(1)
+    let ours = [crate::queue::FEEDER_THREAD, STARTER_THREAD];
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 1;
+    };
+    tasks
+        .flatten()
+        .filter(|task| {
+            let name = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+            !ours.contains(&name.trim_end())
+        })
+        .count()
 }
 
 /// Asks the kernel to kill this (child) process when its parent dies, so a
@@ -317,6 +369,9 @@ pub(crate) fn run_child_if_spawned() {
 /// children, exit with the job's code (1 if it panicked, as an uncaught
 /// exception gives 1 in Python).
 fn run_child(boot: Bootstrap) -> ! {
+    super::enter_main();
+    // A forked child inherits the parent's list of queue feeders, not the threads.
+    crate::queue::forget_all();
     *lock(&ME) = Some(boot.identity);
     *lock(&START_METHOD) = boot.start_method;
     // A forked child inherits the parent's bookkeeping: none of it is ours.
@@ -333,6 +388,7 @@ fn run_child(boot: Bootstrap) -> ! {
         Err(_) => 1,
     };
     super::finish_children();
+    crate::queue::flush_all();
     let _ = std::io::stdout().flush();
     // `_exit`: a forked child must not run the parent's exit-time code, and a
     // spawned one has nothing else to run.
@@ -359,6 +415,26 @@ pub(crate) fn wait_exit(pid: Pid, timeout: Duration) -> Result<()> {
         match poll(&mut fds, millis) {
             Err(nix::errno::Errno::EINTR) => continue,
             other => return other.map(|_| ()).map_err(Into::into),
+        }
+    }
+}
+
+/// Waits until process `pid` (our child) has ended, without reaping it; at
+/// once if it is already reaped.
+pub(crate) fn wait_ended(pid: Pid) {
+    loop {
+        // SAFETY: `info` is ours to write; WNOWAIT leaves the child unreaped.
+        let rc = unsafe {
+            let mut info: libc::siginfo_t = std::mem::zeroed();
+            libc::waitid(
+                libc::P_PID,
+                pid.as_raw() as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOWAIT,
+            )
+        };
+        if rc == 0 || nix::errno::Errno::last() != nix::errno::Errno::EINTR {
+            return;
         }
     }
 }

@@ -44,6 +44,20 @@ fn run() -> Result<()> {
         "pool-killed-worker" => pool_killed_worker(),
         "pool-terminate" => pool_terminate(),
         "pool-max-tasks" => pool_max_tasks(),
+        // What `common` must survive (tests/tests/reliability.rs).
+        "queue-fill-then-consume" => queue_fill_then_consume(),
+        "queue-put-then-get-big" => queue_put_then_get_big(),
+        "queue-consumer-stopped" => queue_consumer_stopped(),
+        "queue-producer-stopped" => queue_producer_stopped(),
+        "queue-exit-flush" => queue_exit_flush(),
+        "pipe-bad-header" => pipe_bad_header(),
+        "pipe-writers-take-turns" => pipe_writers_take_turns(),
+        "pipe-poll-sending-end" => pipe_poll_sending_end(),
+        "start-from-short-thread" => start_from_short_thread(),
+        "grandchild-fds" => grandchild_fds(),
+        "inherited-fds" => inherited_fds(),
+        "reap-on-start" => reap_on_start(),
+        "exit-while-joining" => exit_while_joining(),
         // Misbehaving on purpose, to show that the leftover check can fail.
         "leave-orphan" => leave_orphan(),
         "leave-zombie" => leave_zombie(),
@@ -289,27 +303,27 @@ fn pipe_peer_dies() -> Result<()> {
     Ok(())
 }
 
-fn put_big_forever(queue: Queue<Vec<u8>>) -> Result<()> {
-    // Nobody reads yet: this put stops half-way, holding the writers' lock.
-    queue.put(&big_message())
+fn put_big_then_hang(queue: Queue<Vec<u8>>) -> Result<()> {
+    queue.put(&big_message())?;
+    common::sleep(100.0);
+    Ok(())
 }
 
-/// A producer is killed in the middle of putting a big item: the consumer's
-/// get ends with an error within its timeout, instead of waiting for ever
-/// for the rest of the item.
+/// A producer is killed just after putting a big item: the item is whole
+/// in the queue (a big item travels as one memfd, never half-written), and
+/// the consumer gets all of it.
 fn queue_writer_dies() -> Result<()> {
     let queue = Queue::<Vec<u8>>::new()?;
-    let mut p = Process::with_args(put_big_forever, queue.clone());
+    let mut p = Process::with_args(put_big_then_hang, queue.clone());
     p.start()?;
     while queue.qsize() == 0 {
         std::thread::sleep(Duration::from_millis(5));
     }
-    std::thread::sleep(Duration::from_millis(200));
     p.kill()?;
     p.join()?;
     let start = Instant::now();
     match queue.get_timeout(Duration::from_secs(5)) {
-        Ok(item) => println!("got {} (unexpected)", item.len()),
+        Ok(item) => println!("got the whole item: {}", item == big_message()),
         Err(e) => println!("get failed: {e}"),
     }
     println!(
@@ -669,5 +683,353 @@ fn pool_max_tasks() -> Result<()> {
     println!("distinct workers for 6 chunks: {}", pids.len());
     pool.close();
     pool.join()?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// What `common` must survive: each case below is a program a student could
+// write, which hung, lost data or broke a queue before (see
+// tests/tests/reliability.rs).
+
+/// Takes 10,000 small items, then 100 of 64 KiB, checking order and contents.
+fn consume_all(queue: Queue<(u32, Vec<u8>)>) -> Result<()> {
+    let mut in_order = true;
+    for i in 0..10_000u32 {
+        let (n, bytes) = queue.get()?;
+        in_order &= n == i && bytes.is_empty();
+    }
+    println!("small items: 10000, in order: {in_order}");
+    let mut intact = true;
+    for i in 0..100u32 {
+        let (n, bytes) = queue.get()?;
+        intact &= n == i && bytes.len() == 64 << 10 && bytes.iter().all(|&b| b == i as u8);
+    }
+    println!("64 KiB items: 100, in order and intact: {intact}");
+    Ok(())
+}
+
+/// Python's `put` never blocks: fill the queue first, then start a consumer.
+fn queue_fill_then_consume() -> Result<()> {
+    let queue = Queue::<(u32, Vec<u8>)>::new()?;
+    for i in 0..10_000u32 {
+        queue.put(&(i, Vec::new()))?;
+    }
+    for i in 0..100u32 {
+        queue.put(&(i, vec![i as u8; 64 << 10]))?;
+    }
+    println!("put 10100 items before any consumer");
+    let mut consumer = Process::with_args(consume_all, queue.clone());
+    consumer.start()?;
+    consumer.join()?;
+    println!("consumer exitcode {:?}", consumer.exitcode());
+    Ok(())
+}
+
+/// One process puts a big item and gets it back.
+fn queue_put_then_get_big() -> Result<()> {
+    let queue = Queue::<Vec<u8>>::new()?;
+    queue.put(&big_message())?;
+    let back = queue.get_timeout(Duration::from_secs(10))?;
+    println!("same item back: {}", back == big_message());
+    Ok(())
+}
+
+fn wait_for_one(queue: Queue<u32>) -> Result<()> {
+    let item = queue.get()?;
+    println!("waiting consumer got {item} (unexpected)");
+    Ok(())
+}
+
+fn take_three(queue: Queue<u32>) -> Result<()> {
+    let items: Vec<u32> = (0..3).map(|_| queue.get()).collect::<Result<_>>()?;
+    println!("next consumer got {items:?}");
+    Ok(())
+}
+
+/// A consumer terminated (then one killed) while it waits in `get`: the
+/// queue goes on working for the others, and loses nothing.
+fn queue_consumer_stopped() -> Result<()> {
+    let queue = Queue::<u32>::new()?;
+    for how in ["terminate", "kill"] {
+        let mut waiting = Process::with_args(wait_for_one, queue.clone());
+        waiting.start()?;
+        std::thread::sleep(Duration::from_millis(300));
+        if how == "terminate" {
+            waiting.terminate()?;
+        } else {
+            waiting.kill()?;
+        }
+        waiting.join()?;
+        println!("{how}: waiting consumer exitcode {:?}", waiting.exitcode());
+        for item in [1, 2, 3] {
+            queue.put(&item)?;
+        }
+        let mut next = Process::with_args(take_three, queue.clone());
+        next.start()?;
+        next.join()?;
+        println!("{how}: next consumer exitcode {:?}", next.exitcode());
+    }
+    Ok(())
+}
+
+fn produce_then_sleep(queue: Queue<(u32, Vec<u8>)>) -> Result<()> {
+    for i in 0..2000u32 {
+        queue.put(&(i, vec![7u8; 1024]))?;
+    }
+    println!("producer: put 2000 items");
+    common::sleep(100.0);
+    Ok(())
+}
+
+/// A producer terminated while the socket is full: what reached the queue
+/// is there, whole and in order, and the queue still works.
+fn queue_producer_stopped() -> Result<()> {
+    let queue = Queue::<(u32, Vec<u8>)>::new()?;
+    let mut producer = Process::with_args(produce_then_sleep, queue.clone());
+    producer.start()?;
+    // Wait until the socket is as full as it gets.
+    let mut last = usize::MAX;
+    loop {
+        std::thread::sleep(Duration::from_millis(200));
+        let now = queue.qsize();
+        if now == last && now > 0 {
+            break;
+        }
+        last = now;
+    }
+    producer.terminate()?;
+    producer.join()?;
+    println!("producer exitcode {:?}", producer.exitcode());
+    let mut got = Vec::new();
+    while let Ok(Some((n, bytes))) = queue.try_get() {
+        if bytes != vec![7u8; 1024] {
+            println!("item {n} damaged");
+        }
+        got.push(n);
+    }
+    let prefix = got.iter().enumerate().all(|(i, &n)| i as u32 == n);
+    println!(
+        "got the first items, whole and in order: {}",
+        prefix && !got.is_empty()
+    );
+    queue.put(&(9999, Vec::new()))?;
+    println!(
+        "still usable: {:?}",
+        queue.get_timeout(Duration::from_secs(5))?.0
+    );
+    Ok(())
+}
+
+fn put_many_and_end(queue: Queue<(u32, Vec<u8>)>) -> Result<()> {
+    for i in 0..1000u32 {
+        queue.put(&(i, vec![1u8; 1024]))?;
+    }
+    Ok(())
+}
+
+/// A child that put more than the socket holds ends only once its items
+/// are read (Python's rule too): joined first, it is still running; read
+/// first, it ends, and every item is there.
+fn queue_exit_flush() -> Result<()> {
+    let queue = Queue::<(u32, Vec<u8>)>::new()?;
+    let mut p = Process::with_args(put_many_and_end, queue.clone());
+    p.start()?;
+    p.join_timeout(Duration::from_secs(1))?;
+    println!("alive after join_timeout(1 s): {}", p.is_alive());
+    let mut in_order = true;
+    for i in 0..1000u32 {
+        in_order &= queue.get_timeout(Duration::from_secs(10))?.0 == i;
+    }
+    println!("read 1000 items in order: {in_order}");
+    p.join()?;
+    println!("then it ended: exitcode {:?}", p.exitcode());
+    Ok(())
+}
+
+/// A peer (or a bug) sends a header announcing an absurd length: an error,
+/// not a panic, an abort or a hang; the end is broken from then on.
+fn pipe_bad_header() -> Result<()> {
+    use std::os::fd::{AsFd, AsRawFd};
+    for header in [u64::MAX, 1 << 40] {
+        let (a, b) = pipe(true)?;
+        let bytes = header.to_le_bytes();
+        // SAFETY: writing 8 bytes we own to a socket we own.
+        let n = unsafe { libc::write(a.as_fd().as_raw_fd(), bytes.as_ptr().cast(), 8) };
+        assert_eq!(n, 8);
+        match b.recv_bytes() {
+            Ok(v) => println!("{header:#x}: got {} bytes (unexpected)", v.len()),
+            Err(e) => println!("{header:#x}: {e}"),
+        }
+        match b.recv_bytes() {
+            Ok(v) => println!("then: got {} bytes (unexpected)", v.len()),
+            Err(e) => println!("then: {e}"),
+        }
+    }
+    Ok(())
+}
+
+/// Two threads send big messages through clones of one end: each message
+/// arrives whole, none mixed with another.
+fn pipe_writers_take_turns() -> Result<()> {
+    let (a, b) = pipe(true)?;
+    let writers: Vec<_> = [1u8, 2u8]
+        .into_iter()
+        .map(|id| {
+            let end = a.try_clone();
+            std::thread::spawn(move || -> Result<()> {
+                let end = end?;
+                for _ in 0..40 {
+                    end.send_bytes(&vec![id; 256 << 10])?;
+                }
+                Ok(())
+            })
+        })
+        .collect();
+    let mut whole = 0;
+    for _ in 0..80 {
+        match b.recv_bytes() {
+            Ok(m) if m.len() == 256 << 10 && m.iter().all(|&x| x == m[0]) => whole += 1,
+            Ok(_) => {}
+            Err(e) => {
+                println!("recv failed: {e}");
+                break;
+            }
+        }
+    }
+    drop(b);
+    for w in writers {
+        let _ = w.join();
+    }
+    println!("whole messages: {whole} of 80");
+    Ok(())
+}
+
+/// `poll` on an end that only sends is an error, as `recv` is.
+fn pipe_poll_sending_end() -> Result<()> {
+    let (_reader, writer) = pipe(false)?;
+    match writer.poll(Some(Duration::ZERO)) {
+        Ok(ready) => println!("poll on the sending end: Ok({ready})"),
+        Err(e) => println!("poll on the sending end: error: {e}"),
+    }
+    Ok(())
+}
+
+fn nap_then_say() {
+    std::thread::sleep(Duration::from_millis(500));
+    println!("child: still alive after its starting thread ended");
+}
+
+/// A process started from a thread that ends at once lives on.
+fn start_from_short_thread() -> Result<()> {
+    let starter = std::thread::spawn(|| -> Result<Process> {
+        let mut p = Process::new(nap_then_say);
+        p.start()?;
+        Ok(p)
+    });
+    let started = starter.join().expect("the starting thread");
+    match started {
+        Ok(mut p) => {
+            p.join()?;
+            println!("child exitcode {:?}", p.exitcode());
+        }
+        Err(e) => println!("start: {e}"),
+    }
+    Ok(())
+}
+
+/// Starts a grandchild (any `Command` would do), says its pid, closes its
+/// own end of the pipe and waits for the grandchild.
+fn write_then_start_sleeper(conn: Connection) -> Result<()> {
+    let mut sleeper = std::process::Command::new("sleep").arg("5").spawn()?;
+    conn.send(&sleeper.id())?;
+    drop(conn);
+    sleeper.wait()?;
+    Ok(())
+}
+
+/// A child's received descriptors are not passed on to what it starts: the
+/// parent sees end-of-file once the child has closed its end, though the
+/// grandchild still runs.
+fn grandchild_fds() -> Result<()> {
+    let (reader, writer) = pipe(false)?;
+    let mut p = Process::with_args(write_then_start_sleeper, writer);
+    p.start()?;
+    let sleeper: u32 = reader.recv()?;
+    let eof = reader.poll(Some(Duration::from_secs(2)))? && reader.recv::<u32>().is_err();
+    println!("end of file while the grandchild runs: {eof}");
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(sleeper as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    );
+    p.join()?;
+    Ok(())
+}
+
+fn count_inherited_pipes() {
+    let pipes = std::fs::read_dir("/proc/self/fd")
+        .map(|dir| {
+            dir.flatten()
+                .filter(|e| {
+                    e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) > Some(2)
+                        && std::fs::read_link(e.path())
+                            .is_ok_and(|l| l.to_string_lossy().starts_with("pipe:"))
+                })
+                .count()
+        })
+        .unwrap_or(usize::MAX);
+    println!("pipes the child holds: {pipes}");
+}
+
+/// A descriptor the parent holds open across exec is not a child's.
+fn inherited_fds() -> Result<()> {
+    let mut fds = [0; 2];
+    // SAFETY: pipe() fills the array we own; no close-on-exec on purpose.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    let mut p = Process::new(count_inherited_pipes);
+    p.start()?;
+    p.join()?;
+    Ok(())
+}
+
+fn state_of(pid: i32) -> char {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| s.rsplit_once(')')?.1.trim_start().chars().next())
+        .unwrap_or('-')
+}
+
+/// Finished children nobody joined are reaped by the next `start`.
+fn reap_on_start() -> Result<()> {
+    let mut done = Vec::new();
+    for _ in 0..3 {
+        let mut p = Process::new(|| ());
+        p.start()?;
+        done.push(p);
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let zombies = |ps: &[Process]| {
+        ps.iter()
+            .filter(|p| state_of(p.pid().unwrap_or(0)) == 'Z')
+            .count()
+    };
+    // Each start reaps those before it: the last one at least is a zombie.
+    println!("a zombie before the next start: {}", zombies(&done) > 0);
+    let mut next = Process::new(|| ());
+    next.start()?;
+    next.join()?;
+    println!("zombies after it: {}", zombies(&done));
+    Ok(())
+}
+
+/// The program ends while a thread waits in `join` on a daemon: the daemon
+/// is terminated and the program exits.
+fn exit_while_joining() -> Result<()> {
+    let mut daemon = Process::new(|| common::sleep(100.0)).daemon(true);
+    daemon.start()?;
+    std::thread::spawn(move || {
+        let _ = daemon.join();
+    });
+    std::thread::sleep(Duration::from_millis(200));
+    println!("main: ending with a thread in join");
     Ok(())
 }

@@ -1,0 +1,148 @@
+//! The feeder: a thread per queue and process that writes the items `put`
+//! could not write at once, so that `put` never waits (Python's queue has
+//! the same thread, for the same reason).
+//!
+//! A socket holds a few hundred small items; a program that puts 10,000
+//! before any consumer starts would otherwise stop on its 300th `put`. The
+//! feeder keeps the rest in memory (a `crossbeam-channel`, unbounded) and
+//! writes each as soon as the socket has room, in the order they were put.
+//!
+//! When the process ends (`common::main` returning, or a child's target),
+//! it waits until its feeders have written everything, as Python does: an
+//! item put is an item delivered, as long as somebody reads.
+//!
+//! The feeder threads do not stop the `fork` start method: a forked child
+//! runs only its target, with queues rebuilt from its arguments, and never
+//! touches the parent's feeders or their buffers (see `process/start.rs`).
+
+use super::Ends;
+use super::wire::{Outgoing, Sent};
+use crate::{Error, Result};
+use crossbeam_channel::{Receiver, Sender, unbounded};
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use std::os::fd::AsFd;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+/// The name the feeder threads carry (the fork start method counts threads
+/// and leaves these out).
+pub(crate) const THREAD_NAME: &str = "cookbook-feeder";
+
+/// One queue's feeder, as its queue handles see it.
+pub(crate) struct Feeder {
+    tx: Sender<Outgoing>,
+    pub(crate) state: Arc<FeederState>,
+}
+
+/// What the feeder and the rest of the process share.
+pub(crate) struct FeederState {
+    /// Items handed to the feeder and not yet written.
+    pending: AtomicUsize,
+    /// The first error the feeder met, reported by the next `put`.
+    failed: Mutex<Option<Error>>,
+}
+
+/// Every feeder this process started, for the flush at exit. Only threads
+/// other than the feeders take this lock, so a `fork` (made from the one
+/// thread that is not a feeder) never copies it locked.
+static FEEDERS: Mutex<Vec<Weak<FeederState>>> = Mutex::new(Vec::new());
+
+impl Feeder {
+    pub(crate) fn start(ends: Arc<Ends>) -> Result<Feeder> {
+        let (tx, rx) = unbounded();
+        let state = Arc::new(FeederState {
+            pending: AtomicUsize::new(0),
+            failed: Mutex::new(None),
+        });
+        let for_thread = state.clone();
+        std::thread::Builder::new()
+            .name(THREAD_NAME.into())
+            .spawn(move || feed(&ends, &rx, &for_thread))
+            .map_err(|e| Error::new(format!("cannot start a queue's feeder thread: {e}")))?;
+        let mut feeders = FEEDERS.lock().unwrap_or_else(|p| p.into_inner());
+        feeders.retain(|f| f.strong_count() > 0);
+        feeders.push(Arc::downgrade(&state));
+        Ok(Feeder { tx, state })
+    }
+
+    /// Hands a frame to the feeder.
+    pub(crate) fn send(&self, frame: Outgoing) -> Result<()> {
+        self.state.pending.fetch_add(1, Ordering::AcqRel);
+        self.tx.send(frame).map_err(|_| {
+            self.state.pending.fetch_sub(1, Ordering::AcqRel);
+            Error::new("the queue's feeder thread has stopped")
+        })
+    }
+}
+
+impl FeederState {
+    pub(crate) fn pending(&self) -> usize {
+        self.pending.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn take_error(&self) -> Option<Error> {
+        self.failed.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+
+    /// Waits until everything handed to the feeder is written.
+    pub(crate) fn flush(&self) {
+        let mut nap = Duration::from_micros(50);
+        while self.pending() > 0 {
+            std::thread::sleep(nap);
+            nap = (nap * 2).min(Duration::from_millis(5));
+        }
+    }
+}
+
+// ANCHOR: feed
+/// The feeder's life: write each frame as soon as the socket has room,
+/// until every handle on the queue in this process is gone and the
+/// buffer is empty.
+fn feed(ends: &Ends, rx: &Receiver<Outgoing>, state: &FeederState) {
+    while let Ok(frame) = rx.recv() {
+        loop {
+            match ends.try_put(&frame) {
+                Ok(Sent::Whole) => break,
+                // No room: wait until readers make some, holding no lock.
+                Ok(Sent::NoRoom) => wait_writable(ends),
+                Ok(Sent::TooManyDescriptors) => std::thread::sleep(Duration::from_millis(5)),
+                Ok(Sent::Partial(_)) => unreachable!("try_put finishes partial frames"),
+                Err(e) => {
+                    // As in Python, the item is dropped; the next put says why.
+                    ends.uncount();
+                    *state.failed.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                    break;
+                }
+            }
+        }
+        state.pending.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+// ANCHOR_END: feed
+
+/// Waits (at most a little while: room may come without a wake-up when
+/// several processes write) until the queue's socket can take more.
+fn wait_writable(ends: &Ends) {
+    let mut fds = [PollFd::new(ends.writer.as_fd(), PollFlags::POLLOUT)];
+    let _ = poll(&mut fds, PollTimeout::from(100u8));
+}
+
+/// Waits until every feeder of this process has written what it was
+/// given: called as the process ends.
+pub(crate) fn flush_all() {
+    let feeders: Vec<Arc<FeederState>> = FEEDERS
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .filter_map(Weak::upgrade)
+        .collect();
+    for feeder in feeders {
+        feeder.flush();
+    }
+}
+
+/// In a forked child: the parent's feeders are not ours to wait for.
+pub(crate) fn forget_all() {
+    FEEDERS.lock().unwrap_or_else(|p| p.into_inner()).clear();
+}

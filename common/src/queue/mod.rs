@@ -1,0 +1,498 @@
+//! `Queue`: the counterpart of Python's `multiprocessing.Queue`.
+//!
+//! Any number of processes may put items on one queue and any number may
+//! get them; each item is got exactly once, and items put by one process
+//! come out in the order it put them. How, in one paragraph: items travel
+//! as frames through one Unix socket (like a [`crate::Connection`]), each
+//! frame small enough to be written and read with a single system call
+//! (see `wire.rs`), so a process killed at any instant leaves no half item
+//! behind. `put` never waits: what the socket cannot take at once goes to a
+//! feeder thread (`feeder.rs`), as in Python. A readers' lock keeps two
+//! readers from taking the same frame; it is held only while a frame is
+//! taken, never while waiting for one, so a consumer terminated while it
+//! waits takes nothing with it. The locks and the item count behind
+//! `qsize` live in a small block of shared memory.
+
+mod feeder;
+mod wire;
+
+pub(crate) use feeder::{THREAD_NAME as FEEDER_THREAD, flush_all, forget_all};
+
+use crate::fds::Inherit;
+use crate::pipe::{STALL_CHECK, readable, send_all, socket_pair, with_encoded};
+use crate::shm::{RawMutex, SharedMemory, Taken};
+use crate::{Error, Result};
+use feeder::Feeder;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::cell::RefCell;
+use std::marker::PhantomData;
+use std::os::fd::AsFd;
+use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use wire::{Outgoing, Received, Sent};
+
+/// A queue of `T`s shared by processes. Clone it to keep a handle while
+/// giving one to a child: `Process::with_args(producer, queue.clone())`.
+pub struct Queue<T> {
+    inner: Arc<Inner>,
+    _items: PhantomData<fn() -> T>,
+}
+
+/// One process's view of a queue: the socket and shared block, and the
+/// feeder thread, started on the first `put` that finds the socket full.
+struct Inner {
+    ends: Arc<Ends>,
+    feeder: Mutex<Option<Feeder>>,
+}
+
+/// The socket's two ends and the shared block (shared with the feeder).
+struct Ends {
+    /// Where readers read frames from.
+    reader: Inherit,
+    /// Where writers write frames to (the other end of the same socket).
+    writer: Inherit,
+    shared: SharedMemory,
+    read_lock: RawMutex,
+    write_lock: RawMutex,
+}
+
+// The shared block: two mutexes, the item count, a "broken" flag, and two
+// flags saying a frame is being written or read in pieces (see `wire.rs`):
+// only then does a process that dies holding a lock leave the stream
+// corrupt.
+const READ_LOCK: usize = 0;
+const WRITE_LOCK: usize = RawMutex::SIZE;
+const COUNT: usize = 2 * RawMutex::SIZE;
+const BROKEN: usize = COUNT + 8;
+const WRITING_PIECES: usize = BROKEN + 4;
+const READING_PIECES: usize = BROKEN + 8;
+const SHARED_SIZE: usize = READING_PIECES + 8;
+
+/// A mutex of the shared block, held: released when dropped, whatever
+/// path the code takes (an error included).
+struct Held<'a>(&'a RawMutex);
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        self.0.unlock();
+    }
+}
+
+impl Ends {
+    fn word<A>(&self, offset: usize) -> &A {
+        // SAFETY: every offset used is inside the block, aligned, and used
+        // only as the one atomic type its constant names.
+        unsafe { &*self.shared.as_ptr().add(offset).cast::<A>() }
+    }
+
+    fn count(&self) -> &AtomicI64 {
+        self.word(COUNT)
+    }
+
+    fn flag(&self, offset: usize) -> &AtomicU32 {
+        self.word(offset)
+    }
+
+    fn check_broken(&self) -> Result<()> {
+        if self.flag(BROKEN).load(Ordering::Acquire) != 0 {
+            return Err(Error::new(
+                "this queue is broken: a process died half-way through a big item, or a \
+                 frame was corrupt; its items cannot be read in order any more",
+            ));
+        }
+        Ok(())
+    }
+
+    fn mark_broken(&self) -> Error {
+        self.flag(BROKEN).store(1, Ordering::Release);
+        self.check_broken().unwrap_err()
+    }
+
+    /// Takes one of the block's locks. A previous holder that died is
+    /// harmless unless it was in the middle of a frame in pieces.
+    fn take<'a>(
+        &'a self,
+        lock: &'a RawMutex,
+        pieces: usize,
+        timeout: Option<Duration>,
+    ) -> Result<Option<Held<'a>>> {
+        match lock.lock(timeout)? {
+            None => Ok(None),
+            Some(Taken::Ok) => Ok(Some(Held(lock))),
+            Some(Taken::OwnerDied) => {
+                let held = Held(lock);
+                if self.flag(pieces).swap(0, Ordering::AcqRel) != 0 {
+                    return Err(self.mark_broken());
+                }
+                Ok(Some(held))
+            }
+        }
+    }
+
+    fn uncount(&self) {
+        self.count().fetch_sub(1, Ordering::AcqRel);
+    }
+
+    // ANCHOR: try_put
+    /// Sends a frame if the socket has room for all of it now. Never waits
+    /// for room, so the writers' lock is never held while waiting.
+    fn try_put(&self, frame: &Outgoing) -> Result<Sent> {
+        self.check_broken()?;
+        let _held = self.take(&self.write_lock, WRITING_PIECES, None)?;
+        match frame.try_send(self.writer.as_fd())? {
+            Sent::Partial(sent) => {
+                // Rare: the system's socket buffer is smaller than a frame.
+                // Finish it, saying so, in case this process dies meanwhile.
+                self.flag(WRITING_PIECES).store(1, Ordering::Release);
+                if let Err(e) = send_all(self.writer.as_fd(), frame.rest(sent)) {
+                    return Err(self.mark_broken_by(e));
+                }
+                self.flag(WRITING_PIECES).store(0, Ordering::Release);
+                Ok(Sent::Whole)
+            }
+            other => Ok(other),
+        }
+    }
+    // ANCHOR_END: try_put
+
+    fn mark_broken_by(&self, e: Error) -> Error {
+        self.flag(BROKEN).store(1, Ordering::Release);
+        Error::new(format!(
+            "this queue is broken: a write failed half-way: {e}"
+        ))
+    }
+
+    fn attach(reader: Inherit, writer: Inherit, shared: SharedMemory) -> Ends {
+        // SAFETY: the creator initialised both mutexes in this block, which
+        // stays mapped as long as `shared` lives in the same `Ends`.
+        let (read_lock, write_lock) = unsafe {
+            (
+                RawMutex::attach(shared.as_ptr().add(READ_LOCK)),
+                RawMutex::attach(shared.as_ptr().add(WRITE_LOCK)),
+            )
+        };
+        Ends {
+            reader,
+            writer,
+            shared,
+            read_lock,
+            write_lock,
+        }
+    }
+}
+
+impl Inner {
+    fn new(ends: Ends) -> Inner {
+        Inner {
+            ends: Arc::new(ends),
+            feeder: Mutex::new(None),
+        }
+    }
+}
+
+impl<T> Clone for Queue<T> {
+    fn clone(&self) -> Self {
+        Queue {
+            inner: self.inner.clone(),
+            _items: PhantomData,
+        }
+    }
+}
+
+thread_local! {
+    /// The last item's bytes, reused: a big item then costs no fresh memory.
+    static RECEIVED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+impl<T: Serialize + DeserializeOwned> Queue<T> {
+    /// An empty queue.
+    pub fn new() -> Result<Queue<T>> {
+        let (reader, writer) = socket_pair()?;
+        // Reads return every STALL_CHECK while they wait for the rest of a
+        // frame in pieces, so that a writer that died half-way is noticed.
+        let timeout = nix::sys::time::TimeVal::new(0, STALL_CHECK.as_micros() as _);
+        nix::sys::socket::setsockopt(&reader, nix::sys::socket::sockopt::ReceiveTimeout, &timeout)?;
+        let shared = SharedMemory::new(SHARED_SIZE)?;
+        // SAFETY: fresh zeroed shared memory, one mutex per SIZE-long slot.
+        unsafe {
+            RawMutex::init(shared.as_ptr().add(READ_LOCK))?;
+            RawMutex::init(shared.as_ptr().add(WRITE_LOCK))?;
+        }
+        Ok(Queue {
+            inner: Arc::new(Inner::new(Ends::attach(reader, writer, shared))),
+            _items: PhantomData,
+        })
+    }
+
+    // ANCHOR: put
+    /// Puts an item on the queue, and returns at once: if the socket has
+    /// no room now, the item waits in this process's feeder thread, which
+    /// writes it as soon as a reader makes room (Python's `put`). Items put
+    /// by one process come out in the order it put them.
+    pub fn put(&self, item: &T) -> Result<()> {
+        with_encoded(item, |bytes| self.put_bytes(bytes))
+    }
+
+    fn put_bytes(&self, bytes: &[u8]) -> Result<()> {
+        let ends = &self.inner.ends;
+        ends.check_broken()?;
+        let frame = Outgoing::new(bytes)?;
+        let mut feeder = self.inner.feeder.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(e) = feeder.as_ref().and_then(|f| f.state.take_error()) {
+            return Err(e);
+        }
+        ends.count().fetch_add(1, Ordering::AcqRel);
+        // Straight into the socket, unless earlier items still wait in the
+        // feeder: they go first.
+        if feeder.as_ref().is_none_or(|f| f.state.pending() == 0) {
+            match ends.try_put(&frame) {
+                Ok(Sent::Whole) => return Ok(()),
+                Ok(_) => {}
+                Err(e) => {
+                    ends.uncount();
+                    return Err(e);
+                }
+            }
+        }
+        if feeder.is_none() {
+            *feeder = Some(Feeder::start(ends.clone())?);
+        }
+        let feeder = feeder.as_ref().expect("started above");
+        feeder.send(frame).inspect_err(|_| ends.uncount())
+    }
+    // ANCHOR_END: put
+
+    /// Waits until every item this process put is in the queue's socket
+    /// (Python's `join_thread`). The process does the same when it ends.
+    pub fn join_thread(&self) {
+        // The state is cloned so that other threads may go on putting.
+        let state = (self.inner.feeder.lock().unwrap_or_else(|p| p.into_inner()))
+            .as_ref()
+            .map(|f| f.state.clone());
+        if let Some(state) = state {
+            state.flush();
+        }
+    }
+
+    /// Takes the next item, waiting as long as it takes.
+    pub fn get(&self) -> Result<T> {
+        self.get_until(None)
+    }
+
+    /// Takes the next item, waiting at most `timeout`; a timeout error
+    /// ([`Error::is_timeout`], Python's `queue.Empty`) if none comes.
+    pub fn get_timeout(&self, timeout: Duration) -> Result<T> {
+        self.get_until(Some(Instant::now() + timeout))
+    }
+
+    /// Takes the next item if there is one now (Python's `get_nowait`).
+    pub fn try_get(&self) -> Result<Option<T>> {
+        match self.get_until(Some(Instant::now())) {
+            Ok(item) => Ok(Some(item)),
+            Err(e) if e.is_timeout() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    // ANCHOR: get
+    fn get_until(&self, deadline: Option<Instant>) -> Result<T> {
+        let ends = &*self.inner.ends;
+        let empty = || Error::timeout("the queue stayed empty");
+        loop {
+            ends.check_broken()?;
+            // Wait for an item holding no lock: a consumer terminated here
+            // takes nothing with it.
+            if !readable(ends.reader.as_fd(), deadline)? {
+                return Err(empty());
+            }
+            let Some(held) = ends.take(
+                &ends.read_lock,
+                READING_PIECES,
+                crate::shm::remaining(deadline),
+            )?
+            else {
+                return Err(empty());
+            };
+            // Another reader may have taken the item meanwhile.
+            if !readable(ends.reader.as_fd(), Some(Instant::now()))? {
+                drop(held);
+                continue;
+            }
+            return RECEIVED.with(|cell| {
+                let mut mine = Vec::new();
+                let mut borrowed = cell.try_borrow_mut();
+                let buf = borrowed.as_deref_mut().unwrap_or(&mut mine);
+                let pieces = |on: bool| {
+                    ends.flag(READING_PIECES)
+                        .store(on as u32, Ordering::Release)
+                };
+                let writer_alive = || self.writer_alive();
+                match wire::receive(ends.reader.as_fd(), buf, &pieces, &writer_alive) {
+                    Ok(Received::Whole | Received::Part) => {}
+                    Err(e) if e.is_timeout() => return Err(empty()),
+                    // A header over the limit, or a stream out of step: no
+                    // later item could be trusted.
+                    Err(e) => {
+                        ends.mark_broken();
+                        return Err(e);
+                    }
+                }
+                ends.uncount();
+                drop(held);
+                Ok(postcard::from_bytes(buf)?)
+            });
+        }
+    }
+    // ANCHOR_END: get
+
+    /// While the rest of a frame in pieces is awaited: an error if its
+    /// writer died holding the writers' lock.
+    fn writer_alive(&self) -> Result<()> {
+        let ends = &*self.inner.ends;
+        match ends.write_lock.try_lock()? {
+            Some(Taken::OwnerDied) => {
+                let e = ends.mark_broken();
+                ends.write_lock.unlock();
+                Err(e)
+            }
+            Some(Taken::Ok) => {
+                ends.write_lock.unlock();
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// How many items are on the queue: put, and not yet got. Like Python's,
+    /// it may be out of date as soon as it is read.
+    pub fn qsize(&self) -> usize {
+        self.inner.ends.count().load(Ordering::Acquire).max(0) as usize
+    }
+
+    pub fn empty(&self) -> bool {
+        self.qsize() == 0
+    }
+
+    /// Drops this handle (Python's `close()`): the queue lives on in the
+    /// processes that still hold one, and what this process put is still
+    /// delivered.
+    pub fn close(self) {}
+}
+
+impl<T> Serialize for Queue<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let ends = &self.inner.ends;
+        (&ends.reader, &ends.writer, &ends.shared).serialize(s)
+    }
+}
+
+impl<'de, T> Deserialize<'de> for Queue<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let (reader, writer, shared) = <(Inherit, Inherit, SharedMemory)>::deserialize(d)?;
+        Ok(Queue {
+            inner: Arc::new(Inner::new(Ends::attach(reader, writer, shared))),
+            _items: PhantomData,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn items_come_out_in_order_and_are_counted() {
+        let q = Queue::<String>::new().unwrap();
+        assert!(q.empty());
+        for word in ["a", "bb", "ccc"] {
+            q.put(&word.to_string()).unwrap();
+        }
+        assert_eq!(q.qsize(), 3);
+        assert_eq!(q.get().unwrap(), "a");
+        assert_eq!(q.try_get().unwrap().as_deref(), Some("bb"));
+        assert_eq!(q.get_timeout(Duration::from_millis(10)).unwrap(), "ccc");
+        assert!(q.empty());
+    }
+
+    #[test]
+    fn an_empty_queue_times_out() {
+        let q = Queue::<u8>::new().unwrap();
+        assert_eq!(q.try_get().unwrap(), None);
+        let start = Instant::now();
+        let err = q.get_timeout(Duration::from_millis(100)).unwrap_err();
+        assert!(err.is_timeout(), "{err}");
+        assert!(start.elapsed() >= Duration::from_millis(90));
+    }
+
+    #[test]
+    fn a_16_mib_item_arrives_intact() {
+        let q = Queue::<Vec<u8>>::new().unwrap();
+        let big: Vec<u8> = (0..16 << 20).map(|i: u32| (i % 251) as u8).collect();
+        let reader = {
+            let q = q.clone();
+            std::thread::spawn(move || q.get().unwrap())
+        };
+        q.put(&big).unwrap();
+        assert!(reader.join().unwrap() == big);
+    }
+
+    /// Writes raw bytes into a queue's socket, as a corrupt peer would.
+    fn inject(q: &Queue<u8>, bytes: &[u8]) {
+        send_all(q.inner.ends.writer.as_fd(), bytes).unwrap();
+    }
+
+    #[test]
+    fn an_absurd_header_breaks_the_queue_with_an_error_not_a_panic_or_a_hang() {
+        for header in [!(1 << 63), 1 << 40, u64::MAX] {
+            let q = Queue::<u8>::new().unwrap();
+            inject(&q, &header.to_le_bytes());
+            let err = q.get_timeout(Duration::from_secs(1)).unwrap_err();
+            assert!(
+                err.to_string().contains("over this process's limit"),
+                "{err}"
+            );
+            // The readers' lock was released: the next reader is told at once.
+            let start = Instant::now();
+            let err = q.get_timeout(Duration::from_secs(5)).unwrap_err();
+            assert!(err.to_string().contains("broken"), "{err}");
+            assert!(start.elapsed() < Duration::from_secs(1));
+            assert!(q.put(&1).unwrap_err().to_string().contains("broken"));
+        }
+    }
+
+    #[test]
+    fn a_frame_within_the_limit_but_cut_short_is_waited_for_not_misread() {
+        let q = Queue::<u8>::new().unwrap();
+        // A header for one byte, the byte coming later, as from a writer
+        // that finishes a frame in pieces.
+        inject(&q, &1u64.to_le_bytes());
+        let writer = q.inner.ends.writer.try_clone().unwrap();
+        let late = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            send_all(writer.as_fd(), &[42]).unwrap();
+        });
+        assert_eq!(q.get_timeout(Duration::from_secs(5)).unwrap(), 42);
+        late.join().unwrap();
+    }
+
+    #[test]
+    fn items_bigger_than_a_frame_keep_their_order_among_small_ones() {
+        let q = Queue::<Vec<u8>>::new().unwrap();
+        let sizes = [1, wire::INLINE_MAX, 100, 1 << 20, 0, wire::INLINE_MAX - 9];
+        for (i, &n) in sizes.iter().enumerate() {
+            q.put(&vec![i as u8; n]).unwrap();
+        }
+        for (i, &n) in sizes.iter().enumerate() {
+            assert_eq!(q.get().unwrap(), vec![i as u8; n]);
+        }
+    }
+
+    #[test]
+    fn a_queue_cannot_be_serialized_outside_a_process_argument() {
+        let q = Queue::<u8>::new().unwrap();
+        // Its descriptors mean something only to a child that inherits them.
+        assert!(postcard::to_stdvec(&q).is_err());
+    }
+}
