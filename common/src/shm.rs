@@ -184,9 +184,11 @@ impl RawMutex {
             // SAFETY: `ptr` is an initialised mutex (see the constructors).
             None => unsafe { libc::pthread_mutex_lock(self.ptr) },
             Some(timeout) => {
-                let deadline = deadline_on(libc::CLOCK_REALTIME, timeout);
-                // SAFETY: as above; `deadline` is a valid timespec.
-                unsafe { libc::pthread_mutex_timedlock(self.ptr, &deadline) }
+                // On the monotonic clock: setting the wall clock meanwhile
+                // neither stretches nor cuts the wait.
+                let deadline = deadline_on(libc::CLOCK_MONOTONIC, timeout);
+                // SAFETY: as above; `deadline` is a valid timespec on that clock.
+                unsafe { pthread_mutex_clocklock(self.ptr, libc::CLOCK_MONOTONIC, &deadline) }
             }
         };
         self.settle(rc)
@@ -225,6 +227,16 @@ impl RawMutex {
     }
 }
 
+// glibc 2.30+: `pthread_mutex_timedlock` on a clock of our choosing. The
+// `libc` crate does not declare it (yet).
+unsafe extern "C" {
+    fn pthread_mutex_clocklock(
+        mutex: *mut libc::pthread_mutex_t,
+        clock: libc::clockid_t,
+        abstime: *const libc::timespec,
+    ) -> libc::c_int;
+}
+
 /// A POSIX call's return code as a `Result`, naming what was being made.
 pub(crate) fn check(rc: i32, what: &str) -> Result<()> {
     if rc == 0 {
@@ -238,7 +250,8 @@ pub(crate) fn check(rc: i32, what: &str) -> Result<()> {
 }
 
 /// The instant `timeout` from now on `clock`, as the POSIX timed waits want
-/// it (`pthread_mutex_timedlock` and `sem_timedwait` use CLOCK_REALTIME).
+/// it: an absolute time (`pthread_mutex_clocklock` and `sem_clockwait` take
+/// CLOCK_MONOTONIC ones).
 pub(crate) fn deadline_on(clock: libc::clockid_t, timeout: Duration) -> libc::timespec {
     let mut now = libc::timespec {
         tv_sec: 0,
