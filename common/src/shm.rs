@@ -15,7 +15,17 @@ use std::num::NonZeroUsize;
 use std::ptr::NonNull;
 use std::time::{Duration, Instant};
 
-/// A block of zeroed memory that every process holding it sees.
+/// A block of zeroed memory that every process holding it sees: Python's
+/// `multiprocessing.shared_memory.SharedMemory`, without a name (a child
+/// gets it as a `Process` argument, and it is gone when the last process
+/// holding it ends).
+///
+/// It is raw bytes: reading and writing them goes through [`as_ptr`] and
+/// `unsafe` code, which must itself keep processes from racing (atomics,
+/// or a protocol). [`Value`](crate::Value) and [`Array`](crate::Array) are
+/// the safe, locked way to share numbers.
+///
+/// [`as_ptr`]: SharedMemory::as_ptr
 #[derive(Debug)]
 pub struct SharedMemory {
     fd: Inherit,
@@ -26,6 +36,7 @@ pub struct SharedMemory {
 // SAFETY: the mapping is plain shared memory; the types built on it
 // synchronise their own accesses.
 unsafe impl Send for SharedMemory {}
+// SAFETY: as for Send: `&SharedMemory` hands out only the raw pointer.
 unsafe impl Sync for SharedMemory {}
 
 impl SharedMemory {
@@ -58,10 +69,13 @@ impl SharedMemory {
         })
     }
 
+    /// The first byte; the block is `len()` bytes long, aligned for any
+    /// type, and mapped as long as `self` lives.
     pub fn as_ptr(&self) -> *mut u8 {
         self.ptr.as_ptr()
     }
 
+    /// Its size in bytes.
     pub fn len(&self) -> usize {
         self.len
     }
@@ -116,6 +130,8 @@ pub enum Taken {
 
 // SAFETY: a process-shared pthread mutex may be used from any thread.
 unsafe impl Send for RawMutex {}
+// SAFETY: its operations take `&self` and are the mutex's own, made for
+// concurrent callers.
 unsafe impl Sync for RawMutex {}
 
 impl RawMutex {
