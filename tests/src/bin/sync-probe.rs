@@ -127,9 +127,9 @@ fn condition_killed_waiter() -> Result<()> {
 }
 
 /// A party that goes round the barrier until it is broken, printing what
-/// stopped it; with `once`, it passes once and then sleeps (it stays a
+/// stopped it; with `once`, it passes once, says so, and sleeps (it stays a
 /// party, but does not come back).
-fn go_round((barrier, once): (Barrier, bool)) -> Result<()> {
+fn go_round((barrier, once, passed): (Barrier, bool, Event)) -> Result<()> {
     let name = current_process().name;
     loop {
         if let Err(e) = barrier.wait(None) {
@@ -137,14 +137,17 @@ fn go_round((barrier, once): (Barrier, bool)) -> Result<()> {
             return Ok(());
         }
         if once {
+            passed.set()?;
             common::sleep(1000.0);
         }
     }
 }
 
-/// A child that waits at the barrier once and stays there.
-fn wait_once(barrier: Barrier) -> Result<()> {
+/// A child that waits at the barrier once, counting itself in `arrived`
+/// just before.
+fn wait_once((barrier, arrived): (Barrier, Value<u32>)) -> Result<()> {
     let name = current_process().name;
+    *arrived.lock()? += 1;
     match barrier.wait(None) {
         Ok(i) => println!("{name}: passed as {i}"),
         Err(e) => println!("{name}: {e}"),
@@ -158,27 +161,41 @@ fn wait_once(barrier: Barrier) -> Result<()> {
 /// are told the barrier is broken, promptly, instead of waiting for ever.
 fn barrier_killed(while_waiting: bool) -> Result<()> {
     let barrier = Barrier::new(3)?;
-    let (mut survivors, victim) = if while_waiting {
-        let first = started(Process::with_args(wait_once, barrier.clone()))?;
-        let victim = started(Process::with_args(wait_once, barrier.clone()))?;
-        (vec![first], victim)
+    let arrived = Value::new(0u32)?;
+    let passed = Event::new()?;
+    let waiter = || Process::with_args(wait_once, (barrier.clone(), arrived.clone()));
+    let rounder = |once| Process::with_args(go_round, (barrier.clone(), once, passed.clone()));
+    let (mut survivors, mut victim) = if while_waiting {
+        (vec![waiter()], waiter())
     } else {
-        let a = Process::with_args(go_round, (barrier.clone(), false));
-        let b = Process::with_args(go_round, (barrier.clone(), false));
-        let mut victim = Process::with_args(go_round, (barrier.clone(), true));
-        let mut all = vec![a, b];
-        for p in &mut all {
-            p.start()?;
-        }
-        victim.start()?;
-        std::thread::sleep(SETTLE);
-        (all, victim)
+        (vec![rounder(false), rounder(false)], rounder(true))
     };
+    for p in &mut survivors {
+        p.start()?;
+    }
+    victim.start()?;
+    // Kill the victim once it is a party: waiting, or past its first round.
+    let ready = Instant::now() + Duration::from_secs(10);
+    if while_waiting {
+        while arrived.get()? < 2 && Instant::now() < ready {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        std::thread::sleep(SETTLE);
+    } else {
+        passed.wait(Some(Duration::from_secs(10)))?;
+    }
     // Killed, and on purpose not reaped yet: a zombie is dead too.
     victim.kill()?;
     let killed_at = Instant::now();
+    // SIGKILL takes a moment to end a process: a party that arrived before
+    // then would find the barrier complete, the victim having arrived.
+    if let Some(pid) = victim.pid() {
+        while !is_zombie(pid) && killed_at.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
     if while_waiting {
-        survivors.push(started(Process::with_args(wait_once, barrier.clone()))?);
+        survivors.push(started(waiter())?);
     }
     let mut told = true;
     for p in &mut survivors {
@@ -189,7 +206,6 @@ fn barrier_killed(while_waiting: bool) -> Result<()> {
             p.join()?;
         }
     }
-    let mut victim = victim;
     victim.join()?;
     println!(
         "survivors told within 3 s: {told}{}",
@@ -201,6 +217,17 @@ fn barrier_killed(while_waiting: bool) -> Result<()> {
     );
     println!("barrier broken for later: {}", barrier.wait(None).is_err());
     Ok(())
+}
+
+/// Whether our child `pid` has ended (and is not reaped yet).
+fn is_zombie(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            let after = stat.get(stat.rfind(')')? + 1..)?;
+            after.split_whitespace().next().map(|state| state == "Z")
+        })
+        .unwrap_or(true)
 }
 
 /// Takes the locks, writes half of the array and raises `half`; then waits
