@@ -2,10 +2,9 @@
 //! that takes one sample. Each sample times many operations and returns
 //! one figure (seconds per operation, or a rate).
 
-use common::fds::Inherit;
-use common::shm::SharedMemory;
 use common::{
-    Barrier, Connection, Manager, Pool, Process, Queue, Result, StartMethod, Value, pipe,
+    Barrier, Connection, Inherit, Manager, Pool, Process, Queue, Result, SharedMemory, StartMethod,
+    Value, pipe,
 };
 use serde_bytes::ByteBuf;
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -398,7 +397,11 @@ fn raw_fork(n: u64) -> Result<f64> {
         // SAFETY: the bench's main thread forks while it is the only thread;
         // the child only calls `_exit`.
         match unsafe { nix::unistd::fork() }? {
-            nix::unistd::ForkResult::Child => unsafe { libc::_exit(0) },
+            nix::unistd::ForkResult::Child => {
+                // SAFETY: `_exit` runs no destructors or atexit handlers,
+                // which is all a forked child may do here.
+                unsafe { libc::_exit(0) }
+            }
             nix::unistd::ForkResult::Parent { child } => {
                 nix::sys::wait::waitpid(child, None)?;
             }

@@ -21,6 +21,10 @@ pub enum Kind {
     Eof,
     /// Nothing came within the time allowed (Python's `queue.Empty`).
     Timeout,
+    /// A process died holding a lock: what the lock guards may be
+    /// half-updated (Rust's poisoned `Mutex`; Python has no counterpart and
+    /// would wait for ever). The lock is free again for the next taker.
+    OwnerDied,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -58,6 +62,14 @@ impl Error {
         }
     }
 
+    /// The previous holder of a lock died holding it.
+    pub fn owner_died(message: impl Into<String>) -> Self {
+        Error {
+            message: message.into(),
+            kind: Kind::OwnerDied,
+        }
+    }
+
     pub fn kind(&self) -> Kind {
         self.kind
     }
@@ -68,6 +80,10 @@ impl Error {
 
     pub fn is_timeout(&self) -> bool {
         self.kind == Kind::Timeout
+    }
+
+    pub fn is_owner_died(&self) -> bool {
+        self.kind == Kind::OwnerDied
     }
 
     /// Exit code for a program that stops on this error.

@@ -21,19 +21,27 @@ use std::cell::RefCell;
 use std::collections::HashSet;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
-/// An open descriptor that can be sent to a child as (part of) an argument.
+/// An open descriptor (a pipe's end, a socket, a memfd) that can be sent to
+/// a child as (part of) a [`Process`](crate::Process) argument: the child
+/// gets its own copy, open under the same number it deserializes to, and
+/// nothing else it was not given. What `Queue`, `Connection` and the
+/// shared-memory types are built on; use it directly to hand a child a
+/// descriptor of your own.
 #[derive(Debug)]
 pub struct Inherit(OwnedFd);
 
 impl Inherit {
+    /// Wraps a descriptor so that it can travel to a child.
     pub fn new(fd: OwnedFd) -> Inherit {
         Inherit(fd)
     }
 
+    /// Another descriptor for the same open file (`dup`).
     pub fn try_clone(&self) -> std::io::Result<Inherit> {
         self.0.try_clone().map(Inherit)
     }
 
+    /// The descriptor itself.
     pub fn into_inner(self) -> OwnedFd {
         self.0
     }

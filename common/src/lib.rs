@@ -9,6 +9,9 @@
 //! - [`Queue`] and [`pipe`]: exchange values between processes.
 //! - [`Lock`], [`RLock`], [`Semaphore`], [`Event`], [`Condition`],
 //!   [`Barrier`], [`Value`], [`Array`]: synchronise and share state.
+//! - [`SharedMemory`]: raw shared bytes (Python's
+//!   `multiprocessing.shared_memory`), and [`Inherit`]: any open descriptor
+//!   handed to a child, for programs that build their own exchange.
 //! - [`Manager`]: a server process holding dictionaries and lists.
 //! - [`Pool`]: long-lived worker processes that run many tasks.
 //! - [`sleep`]: the book's pacing, scaled by `COOKBOOK_TIME_SCALE`.
@@ -17,7 +20,7 @@
 
 pub mod cli;
 mod error;
-pub mod fds;
+mod fds;
 mod manager;
 #[cfg(feature = "mpi")]
 pub mod mpi;
@@ -25,11 +28,12 @@ mod pipe;
 mod pool;
 mod process;
 mod queue;
-pub mod shm;
+mod shm;
 mod sync;
 mod time;
 
 pub use error::{Error, Kind, Result};
+pub use fds::Inherit;
 pub use manager::{DictProxy, ListProxy, Manager};
 pub use pipe::{Connection, DEFAULT_MAX_MESSAGE, max_message_size, pipe, set_max_message_size};
 pub use pool::{AsyncResult, Imap, MapResult, Pool, PoolBuilder};
@@ -38,6 +42,7 @@ pub use process::{
     set_start_method,
 };
 pub use queue::Queue;
+pub use shm::SharedMemory;
 pub use sync::{
     Array, ArrayGuard, Barrier, Condition, ConditionGuard, Event, Lock, LockGuard, RLock,
     Semaphore, Shareable, Value, ValueGuard,

@@ -15,7 +15,17 @@ use std::num::NonZeroUsize;
 use std::ptr::NonNull;
 use std::time::{Duration, Instant};
 
-/// A block of zeroed memory that every process holding it sees.
+/// A block of zeroed memory that every process holding it sees: Python's
+/// `multiprocessing.shared_memory.SharedMemory`, without a name (a child
+/// gets it as a `Process` argument, and it is gone when the last process
+/// holding it ends).
+///
+/// It is raw bytes: reading and writing them goes through [`as_ptr`] and
+/// `unsafe` code, which must itself keep processes from racing (atomics,
+/// or a protocol). [`Value`](crate::Value) and [`Array`](crate::Array) are
+/// the safe, locked way to share numbers.
+///
+/// [`as_ptr`]: SharedMemory::as_ptr
 #[derive(Debug)]
 pub struct SharedMemory {
     fd: Inherit,
@@ -26,6 +36,7 @@ pub struct SharedMemory {
 // SAFETY: the mapping is plain shared memory; the types built on it
 // synchronise their own accesses.
 unsafe impl Send for SharedMemory {}
+// SAFETY: as for Send: `&SharedMemory` hands out only the raw pointer.
 unsafe impl Sync for SharedMemory {}
 
 impl SharedMemory {
@@ -58,10 +69,13 @@ impl SharedMemory {
         })
     }
 
+    /// The first byte; the block is `len()` bytes long, aligned for any
+    /// type, and mapped as long as `self` lives.
     pub fn as_ptr(&self) -> *mut u8 {
         self.ptr.as_ptr()
     }
 
+    /// Its size in bytes.
     pub fn len(&self) -> usize {
         self.len
     }
@@ -116,6 +130,8 @@ pub enum Taken {
 
 // SAFETY: a process-shared pthread mutex may be used from any thread.
 unsafe impl Send for RawMutex {}
+// SAFETY: its operations take `&self` and are the mutex's own, made for
+// concurrent callers.
 unsafe impl Sync for RawMutex {}
 
 impl RawMutex {
@@ -184,9 +200,11 @@ impl RawMutex {
             // SAFETY: `ptr` is an initialised mutex (see the constructors).
             None => unsafe { libc::pthread_mutex_lock(self.ptr) },
             Some(timeout) => {
-                let deadline = deadline_on(libc::CLOCK_REALTIME, timeout);
-                // SAFETY: as above; `deadline` is a valid timespec.
-                unsafe { libc::pthread_mutex_timedlock(self.ptr, &deadline) }
+                // On the monotonic clock: setting the wall clock meanwhile
+                // neither stretches nor cuts the wait.
+                let deadline = deadline_on(libc::CLOCK_MONOTONIC, timeout);
+                // SAFETY: as above; `deadline` is a valid timespec on that clock.
+                unsafe { pthread_mutex_clocklock(self.ptr, libc::CLOCK_MONOTONIC, &deadline) }
             }
         };
         self.settle(rc)
@@ -225,6 +243,16 @@ impl RawMutex {
     }
 }
 
+// glibc 2.30+: `pthread_mutex_timedlock` on a clock of our choosing. The
+// `libc` crate does not declare it (yet).
+unsafe extern "C" {
+    fn pthread_mutex_clocklock(
+        mutex: *mut libc::pthread_mutex_t,
+        clock: libc::clockid_t,
+        abstime: *const libc::timespec,
+    ) -> libc::c_int;
+}
+
 /// A POSIX call's return code as a `Result`, naming what was being made.
 pub(crate) fn check(rc: i32, what: &str) -> Result<()> {
     if rc == 0 {
@@ -238,7 +266,8 @@ pub(crate) fn check(rc: i32, what: &str) -> Result<()> {
 }
 
 /// The instant `timeout` from now on `clock`, as the POSIX timed waits want
-/// it (`pthread_mutex_timedlock` and `sem_timedwait` use CLOCK_REALTIME).
+/// it: an absolute time (`pthread_mutex_clocklock` and `sem_clockwait` take
+/// CLOCK_MONOTONIC ones).
 pub(crate) fn deadline_on(clock: libc::clockid_t, timeout: Duration) -> libc::timespec {
     let mut now = libc::timespec {
         tv_sec: 0,

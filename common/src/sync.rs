@@ -3,46 +3,40 @@
 //! `Array`, the counterparts of Python's `multiprocessing` ones.
 //!
 //! Each lives in a small block of [`SharedMemory`] (a memfd: nothing in
-//! `/dev/shm`, nothing to leave behind) and is built from the POSIX
-//! primitives made for this: mutexes and condition variables marked
-//! *process-shared*, and unnamed semaphores created with `pshared = 1`. The
-//! mutexes are also *robust*: if a process dies holding one, the next
-//! process to take it is told, instead of waiting for ever.
+//! `/dev/shm`, nothing to leave behind) and is built from primitives that
+//! survive a process being killed while it uses them:
+//!
+//! - mutexes marked *process-shared* and *robust*: if a process dies holding
+//!   one, the next process to take it is told (a [`Kind::OwnerDied`] error
+//!   from `Lock`, `RLock`, `Condition`, `Value` and `Array`), instead of
+//!   waiting for ever; the lock is then free again;
+//! - for waiting (`Event`, `Condition`, `Barrier`), a *futex*: a 32-bit
+//!   sequence number in the block that waiters sleep on and notifiers bump.
+//!   A process killed while it sleeps on it leaves nothing behind, unlike
+//!   glibc's process-shared condition variables, whose internal count of
+//!   waiters a killed waiter leaves raised (later wake-ups can then hang);
+//! - unnamed semaphores created with `pshared = 1`.
+//!
+//! Timed waits measure time on the monotonic clock, so setting the wall
+//! clock does not stretch or cut them.
 //!
 //! Give one to a child as (part of) a `Process` argument; clone it to keep
 //! a handle yourself.
+//!
+//! [`Kind::OwnerDied`]: crate::Kind::OwnerDied
 
-use crate::shm::{RawMutex, SharedMemory, check, deadline_on, remaining};
+use crate::shm::{RawMutex, SharedMemory, Taken, deadline_on, remaining};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::marker::PhantomData;
-use std::mem::{MaybeUninit, size_of};
+use std::mem::size_of;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 // ---------------------------------------------------------------------------
-// The POSIX pieces, initialised in place in shared memory.
-
-/// # Safety
-/// `c` must point to writable shared memory that nothing else uses yet.
-unsafe fn init_cond(c: *mut libc::pthread_cond_t) -> Result<()> {
-    // SAFETY: as above.
-    unsafe {
-        let mut attr = MaybeUninit::<libc::pthread_condattr_t>::uninit();
-        check(libc::pthread_condattr_init(attr.as_mut_ptr()), "condattr")?;
-        libc::pthread_condattr_setpshared(attr.as_mut_ptr(), libc::PTHREAD_PROCESS_SHARED);
-        libc::pthread_condattr_setclock(attr.as_mut_ptr(), libc::CLOCK_MONOTONIC);
-        let rc = libc::pthread_cond_init(c, attr.as_ptr());
-        libc::pthread_condattr_destroy(attr.as_mut_ptr());
-        check(rc, "condition variable")
-    }
-}
-
-/// Takes a robust mutex of a block; `Ok(false)` if the deadline passed first.
-fn lock_mutex(m: *mut libc::pthread_mutex_t, deadline: Option<Instant>) -> Result<bool> {
-    Ok(attached(m).lock(remaining(deadline))?.is_some())
-}
+// The pieces: robust mutexes and a futex, in shared memory.
 
 /// A handle on a block's mutex.
 fn attached(m: *mut libc::pthread_mutex_t) -> RawMutex {
@@ -51,28 +45,113 @@ fn attached(m: *mut libc::pthread_mutex_t) -> RawMutex {
     unsafe { RawMutex::attach(m.cast()) }
 }
 
-fn unlock_mutex(m: *mut libc::pthread_mutex_t) {
-    // SAFETY: called by the holder only.
-    unsafe { libc::pthread_mutex_unlock(m) };
+/// Takes a robust mutex of a block; `Ok(None)` if the deadline passed first.
+fn lock_mutex(m: *mut libc::pthread_mutex_t, deadline: Option<Instant>) -> Result<Option<Taken>> {
+    attached(m).lock(remaining(deadline))
 }
 
-/// Waits on `c` (holding `m`); `Ok(false)` on timeout.
-fn wait_cond(
-    c: *mut libc::pthread_cond_t,
-    m: *mut libc::pthread_mutex_t,
-    deadline: Option<Instant>,
-) -> Result<bool> {
-    let rc = match remaining(deadline) {
-        // SAFETY: both are initialised and process-shared; we hold `m`.
-        None => unsafe { libc::pthread_cond_wait(c, m) },
-        Some(timeout) => {
-            let at = deadline_on(libc::CLOCK_MONOTONIC, timeout);
-            // SAFETY: as above.
-            unsafe { libc::pthread_cond_timedwait(c, m, &at) }
+fn unlock_mutex(m: *mut libc::pthread_mutex_t) {
+    attached(m).unlock();
+}
+
+/// What the next taker of a lock whose holder died is told.
+fn owner_died() -> Error {
+    Error::owner_died("a process died holding the lock: what it guards may be half-updated")
+}
+
+/// Takes a lock that guards the user's data; `Ok(false)` if the deadline
+/// passed first. If its holder died, the data may be half-updated: say so,
+/// and leave the lock free (it has been made consistent) for the next try.
+fn take_user_lock(m: *mut libc::pthread_mutex_t, deadline: Option<Instant>) -> Result<bool> {
+    match lock_mutex(m, deadline)? {
+        None => Ok(false),
+        Some(Taken::Ok) => Ok(true),
+        Some(Taken::OwnerDied) => {
+            unlock_mutex(m);
+            Err(owner_died())
         }
+    }
+}
+
+/// Sleeps while `*word == expected`, at most `timeout`. Returns when woken,
+/// when the word differs already, on a signal or on timeout: callers check
+/// what they wait for again, whichever it was.
+fn futex_wait(word: &AtomicU32, expected: u32, timeout: Option<Duration>) -> Result<()> {
+    // A year is as good as for ever, and keeps the seconds in range.
+    let relative = timeout.map(|t| {
+        let t = t.min(Duration::from_secs(365 * 24 * 3600));
+        libc::timespec {
+            tv_sec: t.as_secs() as libc::time_t,
+            tv_nsec: t.subsec_nanos() as libc::c_long,
+        }
+    });
+    let ts = relative
+        .as_ref()
+        .map_or(std::ptr::null(), |t| t as *const libc::timespec);
+    // SAFETY: `word` is a live, aligned 32-bit word (in shared memory, hence
+    // no FUTEX_PRIVATE_FLAG); FUTEX_WAIT reads it and takes a relative
+    // timeout, measured on CLOCK_MONOTONIC, or null for none.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_futex,
+            word.as_ptr(),
+            libc::FUTEX_WAIT,
+            expected,
+            ts,
+            std::ptr::null::<u32>(),
+            0u32,
+        )
     };
-    // The wait takes the mutex again on its way out: the same outcomes as a lock.
-    Ok(attached(m).settle(rc)?.is_some())
+    if rc == 0 {
+        return Ok(());
+    }
+    let e = std::io::Error::last_os_error();
+    match e.raw_os_error() {
+        // Changed already, a signal, or the time is up.
+        Some(libc::EAGAIN | libc::EINTR | libc::ETIMEDOUT) => Ok(()),
+        _ => Err(Error::new(format!("futex wait: {e}"))),
+    }
+}
+
+/// Wakes at most `n` processes sleeping on `word`.
+fn futex_wake(word: &AtomicU32, n: i32) {
+    // SAFETY: as in `futex_wait`; FUTEX_WAKE only reads the address.
+    unsafe { libc::syscall(libc::SYS_futex, word.as_ptr(), libc::FUTEX_WAKE, n) };
+}
+
+/// Bumps the sequence number and wakes up to `n` of its sleepers. Called
+/// with the mutex held, so a waiter between reading the number and going
+/// to sleep sees the change and does not sleep.
+fn notify_seq(seq: &AtomicU32, n: i32) {
+    seq.fetch_add(1, Ordering::Release);
+    futex_wake(seq, n);
+}
+
+/// The condition-variable wait, on a futex: holding `m`, notes the sequence
+/// number, releases `m`, sleeps until the number changes (at most
+/// `timeout`), and takes `m` again. A process killed while it sleeps
+/// leaves no trace. Spurious returns happen: check in a loop.
+///
+/// On `Err` the mutex is held, unless taking it again is what failed.
+fn wait_seq(
+    seq: &AtomicU32,
+    m: *mut libc::pthread_mutex_t,
+    timeout: Option<Duration>,
+) -> Result<Taken> {
+    let seen = seq.load(Ordering::Acquire);
+    unlock_mutex(m);
+    let slept = futex_wait(seq, seen, timeout);
+    let taken = lock_mutex(m, None)?.unwrap_or(Taken::Ok);
+    slept.map(|()| taken)
+}
+
+/// The shorter of the time left and `slice`.
+fn slice_of(deadline: Option<Instant>, slice: Duration) -> Duration {
+    remaining(deadline).map_or(slice, |left| left.min(slice))
+}
+
+fn expired(deadline: Option<Instant>) -> bool {
+    deadline.is_some_and(|d| Instant::now() >= d)
 }
 
 // ---------------------------------------------------------------------------
@@ -123,12 +202,33 @@ impl<'de, S> Deserialize<'de> for Block<S> {
     }
 }
 
+/// The address of a field of a block's state, without making a reference
+/// to shared memory that other processes write.
 macro_rules! field {
     ($block:expr, $field:ident) => {
-        // SAFETY: the block holds an initialised state; this takes the
-        // field's address without making a reference to shared memory.
+        // SAFETY: the block holds an initialised state of its type, mapped
+        // for as long as the block lives; this only computes an address.
         unsafe { std::ptr::addr_of_mut!((*$block.ptr()).$field) }
     };
+}
+
+/// A block's futex word, as the atomic it is.
+macro_rules! seq {
+    ($block:expr) => {{
+        let seq: *mut AtomicU32 = field!($block, seq);
+        // SAFETY: an aligned u32 of the mapped state, only ever used
+        // atomically, by every process: a shared reference is sound.
+        unsafe { &*seq }
+    }};
+}
+
+/// Initialises the robust mutex of a fresh state.
+///
+/// # Safety
+/// `m` must point into fresh shared memory that nothing else uses yet.
+unsafe fn init_mutex(m: *mut libc::pthread_mutex_t, recursive: bool) -> Result<()> {
+    // SAFETY: the caller's promise, passed on.
+    unsafe { RawMutex::init_kind(m.cast(), recursive).map(drop) }
 }
 
 // ---------------------------------------------------------------------------
@@ -142,19 +242,36 @@ struct MutexState {
 /// Python's `multiprocessing.Lock`: one holder at a time, across processes.
 /// `acquire` returns a guard; dropping it releases the lock (Python's
 /// `with lock:`).
+///
+/// If a process dies holding the lock, the next `acquire` fails with a
+/// [`Kind::OwnerDied`](crate::Kind::OwnerDied) error (what the lock
+/// protected may be half-done) and leaves the lock free: the one after
+/// takes it normally.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct Lock {
     block: Block<MutexState>,
 }
 
 /// Python's `multiprocessing.RLock`: a lock its holder may take again; it
-/// is free once released as many times as it was taken.
+/// is free once released as many times as it was taken. A holder's death
+/// is reported as for [`Lock`].
 #[derive(Clone, Serialize, Deserialize)]
 pub struct RLock {
     block: Block<MutexState>,
 }
 
 /// Held while it lives: the lock is released when it is dropped.
+///
+/// A guard stays in the thread that took the lock (a POSIX mutex must be
+/// released by the thread that locked it), so it is not `Send`:
+///
+/// ```compile_fail,E0277
+/// fn send<T: Send>(_: T) {}
+/// fn check(lock: &common::Lock) -> common::Result<()> {
+///     send(lock.acquire()?);
+///     Ok(())
+/// }
+/// ```
 pub struct LockGuard<'a> {
     mutex: *mut libc::pthread_mutex_t,
     _lock: PhantomData<&'a ()>,
@@ -167,9 +284,9 @@ impl Drop for LockGuard<'_> {
 }
 
 fn new_mutex_block(recursive: bool) -> Result<Block<MutexState>> {
-    // SAFETY: fresh shared memory of the right size.
-    Block::new(0, |s: *mut MutexState| unsafe {
-        RawMutex::init_kind(std::ptr::addr_of_mut!((*s).mutex).cast(), recursive).map(drop)
+    Block::new(0, |s: *mut MutexState| {
+        // SAFETY: fresh shared memory of the right size.
+        unsafe { init_mutex(std::ptr::addr_of_mut!((*s).mutex), recursive) }
     })
 }
 
@@ -178,7 +295,7 @@ fn acquire_in(
     deadline: Option<Instant>,
 ) -> Result<Option<LockGuard<'_>>> {
     let mutex = field!(block, mutex);
-    Ok(lock_mutex(mutex, deadline)?.then_some(LockGuard {
+    Ok(take_user_lock(mutex, deadline)?.then_some(LockGuard {
         mutex,
         _lock: PhantomData,
     }))
@@ -193,12 +310,16 @@ macro_rules! lock_methods {
                 })
             }
 
-            /// Waits until the lock is free, and takes it.
+            /// Waits until the lock is free, and takes it. Fails with
+            /// [`Kind::OwnerDied`](crate::Kind::OwnerDied) if its last
+            /// holder died holding it (the lock is then free).
             pub fn acquire(&self) -> Result<LockGuard<'_>> {
-                acquire_in(&self.block, None).map(|g| g.expect("no deadline"))
+                acquire_in(&self.block, None)?
+                    .ok_or_else(|| Error::new("a lock wait with no deadline timed out"))
             }
 
-            /// Takes the lock if it becomes free within `timeout`.
+            /// Takes the lock if it becomes free within `timeout`; as
+            /// [`acquire`](Self::acquire) if its last holder died.
             pub fn acquire_timeout(&self, timeout: Duration) -> Result<Option<LockGuard<'_>>> {
                 acquire_in(&self.block, Some(Instant::now() + timeout))
             }
@@ -214,7 +335,19 @@ lock_methods!(RLock, true);
 
 #[repr(C)]
 struct SemState {
+    /// Makes a bounded release's check and post one step.
+    release: libc::pthread_mutex_t,
     sem: libc::sem_t,
+}
+
+// glibc 2.30+: the timed waits on a clock of our choosing. The `libc`
+// crate does not declare them (yet).
+unsafe extern "C" {
+    fn sem_clockwait(
+        sem: *mut libc::sem_t,
+        clock: libc::clockid_t,
+        abstime: *const libc::timespec,
+    ) -> libc::c_int;
 }
 
 /// Python's `multiprocessing.Semaphore`: a counter that `acquire` takes one
@@ -238,9 +371,13 @@ impl Semaphore {
     }
 
     fn make(value: u32, bound: Option<u32>) -> Result<Semaphore> {
-        // SAFETY: fresh shared memory; pshared = 1 makes it usable across processes.
         let block = Block::new(0, |s: *mut SemState| {
-            let rc = unsafe { libc::sem_init(std::ptr::addr_of_mut!((*s).sem), 1, value) };
+            // SAFETY: fresh shared memory laid out as `SemState`; pshared = 1
+            // makes the semaphore usable across processes.
+            let rc = unsafe {
+                init_mutex(std::ptr::addr_of_mut!((*s).release), false)?;
+                libc::sem_init(std::ptr::addr_of_mut!((*s).sem), 1, value)
+            };
             if rc == 0 {
                 Ok(())
             } else {
@@ -270,31 +407,47 @@ impl Semaphore {
                 // SAFETY: an initialised process-shared semaphore.
                 None => unsafe { libc::sem_wait(self.sem()) },
                 Some(timeout) => {
-                    let at = deadline_on(libc::CLOCK_REALTIME, timeout);
-                    // SAFETY: as above.
-                    unsafe { libc::sem_timedwait(self.sem(), &at) }
+                    let at = deadline_on(libc::CLOCK_MONOTONIC, timeout);
+                    // SAFETY: as above; `at` is a valid timespec on that clock.
+                    unsafe { sem_clockwait(self.sem(), libc::CLOCK_MONOTONIC, &at) }
                 }
             };
             if rc == 0 {
                 return Ok(true);
             }
-            match std::io::Error::last_os_error().raw_os_error() {
+            let e = std::io::Error::last_os_error();
+            match e.raw_os_error() {
                 Some(libc::EINTR) => continue,
                 Some(libc::ETIMEDOUT) => return Ok(false),
-                _ => return Err(std::io::Error::last_os_error().into()),
+                _ => return Err(e.into()),
             }
         }
     }
 
     /// Gives one back. A bounded semaphore refuses to go above its bound.
     pub fn release(&self) -> Result<()> {
-        if let Some(bound) = self.bound
-            && self.value() >= bound
-        {
-            return Err(Error::new(format!(
+        let Some(bound) = self.bound else {
+            return self.post();
+        };
+        // Two releasers could both see room for one and both post: the check
+        // and the post are one step under this lock. Acquirers only lower the
+        // count meanwhile, which cannot break the bound.
+        let mutex = field!(self.block, release);
+        // A releaser that died holding it either posted or did not: the
+        // count is whole either way, so its death does not matter here.
+        lock_mutex(mutex, None)?;
+        let result = if self.value() >= bound {
+            Err(Error::new(format!(
                 "semaphore released too many times (its bound is {bound})"
-            )));
-        }
+            )))
+        } else {
+            self.post()
+        };
+        unlock_mutex(mutex);
+        result
+    }
+
+    fn post(&self) -> Result<()> {
         // SAFETY: an initialised process-shared semaphore.
         if unsafe { libc::sem_post(self.sem()) } != 0 {
             return Err(std::io::Error::last_os_error().into());
@@ -317,25 +470,8 @@ impl Semaphore {
 #[repr(C)]
 struct EventState {
     mutex: libc::pthread_mutex_t,
-    cond: libc::pthread_cond_t,
+    seq: AtomicU32,
     flag: u32,
-}
-
-fn new_mutex_cond<S>(
-    init_rest: impl FnOnce(*mut S),
-    mutex: impl Fn(*mut S) -> *mut libc::pthread_mutex_t,
-    cond: impl Fn(*mut S) -> *mut libc::pthread_cond_t,
-    extra: usize,
-) -> Result<Block<S>> {
-    Block::new(extra, |s: *mut S| {
-        // SAFETY: fresh shared memory laid out as `S`.
-        unsafe {
-            RawMutex::init_kind(mutex(s).cast(), false)?;
-            init_cond(cond(s))?;
-        }
-        init_rest(s);
-        Ok(())
-    })
 }
 
 /// Python's `multiprocessing.Event`: a flag that processes can wait for.
@@ -346,16 +482,16 @@ pub struct Event {
 
 impl Event {
     pub fn new() -> Result<Event> {
-        let block = new_mutex_cond(
-            |_| {},
-            // SAFETY (both): addresses of fields of the fresh state.
-            |s: *mut EventState| unsafe { std::ptr::addr_of_mut!((*s).mutex) },
-            |s: *mut EventState| unsafe { std::ptr::addr_of_mut!((*s).cond) },
-            0,
-        )?;
+        let block = Block::new(0, |s: *mut EventState| {
+            // SAFETY: fresh shared memory laid out as `EventState` (zeroed:
+            // the flag is clear and the sequence number 0).
+            unsafe { init_mutex(std::ptr::addr_of_mut!((*s).mutex), false) }
+        })?;
         Ok(Event { block })
     }
 
+    /// Runs `f` on the flag with the mutex held. A holder that died leaves
+    /// nothing half-done: the flag is one word.
     fn with<T>(&self, f: impl FnOnce(*mut u32) -> T) -> Result<T> {
         lock_mutex(field!(self.block, mutex), None)?;
         let result = f(field!(self.block, flag));
@@ -365,12 +501,10 @@ impl Event {
 
     /// Sets the flag and wakes every waiter.
     pub fn set(&self) -> Result<()> {
-        let cond = field!(self.block, cond);
         self.with(|flag| {
             // SAFETY: we hold the event's mutex, which guards the flag.
             unsafe { *flag = 1 };
-            // SAFETY: an initialised process-shared condition variable.
-            unsafe { libc::pthread_cond_broadcast(cond) };
+            notify_seq(seq!(self.block), i32::MAX);
         })
     }
 
@@ -388,24 +522,19 @@ impl Event {
     /// returns whether it is set.
     pub fn wait(&self, timeout: Option<Duration>) -> Result<bool> {
         let deadline = timeout.map(|t| Instant::now() + t);
-        let (mutex, cond, flag) = (
-            field!(self.block, mutex),
-            field!(self.block, cond),
-            field!(self.block, flag),
-        );
+        let (mutex, flag) = (field!(self.block, mutex), field!(self.block, flag));
         lock_mutex(mutex, None)?;
-        // SAFETY: the flag is read with the mutex held.
         let set = loop {
+            // SAFETY: the flag is read with the mutex held.
             if unsafe { *flag } != 0 {
                 break true;
             }
-            match wait_cond(cond, mutex, deadline) {
-                Ok(true) => {}
-                Ok(false) => break unsafe { *flag } != 0,
-                Err(e) => {
-                    unlock_mutex(mutex);
-                    return Err(e);
-                }
+            if expired(deadline) {
+                break false;
+            }
+            if let Err(e) = wait_seq(seq!(self.block), mutex, remaining(deadline)) {
+                unlock_mutex(mutex);
+                return Err(e);
             }
         };
         unlock_mutex(mutex);
@@ -419,37 +548,51 @@ impl Event {
 #[repr(C)]
 struct CondState {
     mutex: libc::pthread_mutex_t,
-    cond: libc::pthread_cond_t,
+    seq: AtomicU32,
 }
 
 /// Python's `multiprocessing.Condition`: a lock, and a way to wait, holding
 /// it, until another process says something changed.
+///
+/// The lock guards the user's data, so a holder's death is reported as for
+/// [`Lock`]: `acquire` fails with
+/// [`Kind::OwnerDied`](crate::Kind::OwnerDied) and leaves the lock free.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct Condition {
     block: Block<CondState>,
 }
 
-/// The condition's lock, held; `wait` releases it while waiting.
+/// The condition's lock, held; `wait` releases it while waiting. Not
+/// `Send`, as [`LockGuard`]:
+///
+/// ```compile_fail,E0277
+/// fn send<T: Send>(_: T) {}
+/// fn check(condition: &common::Condition) -> common::Result<()> {
+///     send(condition.acquire()?);
+///     Ok(())
+/// }
+/// ```
 pub struct ConditionGuard<'a> {
     condition: &'a Condition,
+    _not_send: PhantomData<*const ()>,
 }
 
 impl Condition {
     pub fn new() -> Result<Condition> {
-        let block = new_mutex_cond(
-            |_| {},
-            // SAFETY (both): addresses of fields of the fresh state.
-            |s: *mut CondState| unsafe { std::ptr::addr_of_mut!((*s).mutex) },
-            |s: *mut CondState| unsafe { std::ptr::addr_of_mut!((*s).cond) },
-            0,
-        )?;
+        let block = Block::new(0, |s: *mut CondState| {
+            // SAFETY: fresh shared memory laid out as `CondState`.
+            unsafe { init_mutex(std::ptr::addr_of_mut!((*s).mutex), false) }
+        })?;
         Ok(Condition { block })
     }
 
     /// Takes the condition's lock (Python's `with condition:`).
     pub fn acquire(&self) -> Result<ConditionGuard<'_>> {
-        lock_mutex(field!(self.block, mutex), None)?;
-        Ok(ConditionGuard { condition: self })
+        take_user_lock(field!(self.block, mutex), None)?;
+        Ok(ConditionGuard {
+            condition: self,
+            _not_send: PhantomData,
+        })
     }
 }
 
@@ -458,27 +601,27 @@ impl ConditionGuard<'_> {
     /// takes the lock again. Returns false on timeout. As with every
     /// condition variable, check what you are waiting for in a loop: a
     /// wake-up may come without it.
+    ///
+    /// If a process died holding the lock meanwhile, this fails with
+    /// [`Kind::OwnerDied`](crate::Kind::OwnerDied); the guard holds the lock
+    /// again all the same.
     pub fn wait(&mut self, timeout: Option<Duration>) -> Result<bool> {
         let block = &self.condition.block;
-        wait_cond(
-            field!(block, cond),
-            field!(block, mutex),
-            timeout.map(|t| Instant::now() + t),
-        )
+        let deadline = timeout.map(|t| Instant::now() + t);
+        match wait_seq(seq!(block), field!(block, mutex), timeout)? {
+            Taken::Ok => Ok(!expired(deadline)),
+            Taken::OwnerDied => Err(owner_died()),
+        }
     }
 
     /// Wakes one waiter.
     pub fn notify(&self) {
-        let cond = field!(self.condition.block, cond);
-        // SAFETY: an initialised process-shared condition variable.
-        unsafe { libc::pthread_cond_signal(cond) };
+        notify_seq(seq!(self.condition.block), 1);
     }
 
     /// Wakes every waiter.
     pub fn notify_all(&self) {
-        let cond = field!(self.condition.block, cond);
-        // SAFETY: as above.
-        unsafe { libc::pthread_cond_broadcast(cond) };
+        notify_seq(seq!(self.condition.block), i32::MAX);
     }
 }
 
@@ -494,15 +637,79 @@ impl Drop for ConditionGuard<'_> {
 #[repr(C)]
 struct BarrierState {
     mutex: libc::pthread_mutex_t,
-    cond: libc::pthread_cond_t,
+    seq: AtomicU32,
     parties: u32,
     waiting: u32,
-    generation: u64,
+    /// Why it is broken: one of the `BROKEN_*`, or 0 while it is whole.
     broken: u32,
+    /// With `BROKEN_DEAD`: the pid of the party that died.
+    dead: i32,
+    generation: u64,
+    // Then `parties` slots of `Party`: who has waited here.
+}
+
+const BROKEN_GAVE_UP: u32 = 1;
+const BROKEN_DEAD: u32 = 2;
+const BROKEN_DIED_INSIDE: u32 = 3;
+
+/// A process that has waited at the barrier, and when it started (so a
+/// recycled pid is not taken for it).
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct Party {
+    pid: i32,
+    start: u64,
+}
+
+/// How often a waiter looks for dead parties.
+const PARTY_CHECK: Duration = Duration::from_millis(100);
+
+/// A process's state letter and start time, from `/proc/<pid>/stat`.
+fn proc_stat(pid: i32) -> Option<(char, u64)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // `pid (comm) state ...`: comm may hold anything, so split after the last ')'.
+    let fields: Vec<&str> = stat
+        .get(stat.rfind(')')? + 1..)?
+        .split_whitespace()
+        .collect();
+    let state = fields.first()?.chars().next()?;
+    // starttime is the stat's 22nd field; the state is its 3rd.
+    let start = fields.get(19)?.parse().ok()?;
+    Some((state, start))
+}
+
+/// This process, as a party.
+fn me() -> Party {
+    let pid = std::process::id() as i32;
+    let start = proc_stat(pid).map_or(0, |(_, start)| start);
+    Party { pid, start }
+}
+
+/// Whether a recorded party has ended: gone, a zombie its parent has not
+/// reaped yet, or its pid now another process's.
+fn has_died(party: Party) -> bool {
+    match proc_stat(party.pid) {
+        Some((state, start)) => {
+            matches!(state, 'Z' | 'X') || (party.start != 0 && start != party.start)
+        }
+        // No /proc entry (or no /proc): ask the kernel.
+        None => {
+            // SAFETY: signal 0 only checks that the process exists.
+            let rc = unsafe { libc::kill(party.pid, 0) };
+            rc != 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH)
+        }
+    }
 }
 
 /// Python's `multiprocessing.Barrier(parties)`: each `wait` blocks until
 /// `parties` processes are waiting, then all go on together.
+///
+/// A process that has waited at the barrier once is one of its parties. If
+/// a party ends (killed, say) while others wait for it, or between rounds,
+/// the barrier breaks, as when a wait times out: every wait, now and later,
+/// fails (Python's `BrokenBarrierError`) instead of waiting for ever. So
+/// give each set of processes a barrier of its own: one that was used by
+/// processes that have since ended counts them as dead parties.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct Barrier {
     block: Block<BarrierState>,
@@ -513,17 +720,104 @@ impl Barrier {
         if parties == 0 {
             return Err(Error::usage("a barrier needs at least 1 party"));
         }
-        let block = new_mutex_cond(
-            |s: *mut BarrierState| {
-                // SAFETY: fresh state, not yet shared.
-                unsafe { (*s).parties = parties };
-            },
-            // SAFETY (both): addresses of fields of the fresh state.
-            |s: *mut BarrierState| unsafe { std::ptr::addr_of_mut!((*s).mutex) },
-            |s: *mut BarrierState| unsafe { std::ptr::addr_of_mut!((*s).cond) },
-            0,
-        )?;
+        let slots = size_of::<Party>() * parties as usize;
+        let block = Block::new(slots, |s: *mut BarrierState| {
+            // SAFETY: fresh, zeroed shared memory laid out as `BarrierState`
+            // and its (empty: pid 0) slots.
+            unsafe {
+                init_mutex(std::ptr::addr_of_mut!((*s).mutex), false)?;
+                (*s).parties = parties;
+            }
+            Ok(())
+        })?;
         Ok(Barrier { block })
+    }
+
+    /// The party slots, after the state.
+    fn slots(&self) -> *mut Party {
+        // SAFETY: the block was made with room for `parties` slots there;
+        // the state's size is a multiple of its alignment, which suits `Party`.
+        unsafe { self.block.ptr().add(1).cast() }
+    }
+
+    /// Records this process as a party, if it is not one yet and a slot is
+    /// free. Called with the mutex held.
+    fn enrol(&self) {
+        let me = me();
+        for i in 0..self.parties() as usize {
+            // SAFETY: slot `i` exists; slots are used with the mutex held.
+            let slot = unsafe { &mut *self.slots().add(i) };
+            if slot.pid == me.pid {
+                return;
+            }
+            if slot.pid == 0 {
+                *slot = me;
+                return;
+            }
+        }
+    }
+
+    /// A recorded party that has died, if any. Called with the mutex held.
+    fn dead_party(&self) -> Option<i32> {
+        let mine = std::process::id() as i32;
+        (0..self.parties() as usize)
+            // SAFETY: as in `enrol`.
+            .map(|i| unsafe { *self.slots().add(i) })
+            .find(|p| p.pid != 0 && p.pid != mine && has_died(*p))
+            .map(|p| p.pid)
+    }
+
+    /// Breaks the barrier for `cause`, waking every waiter. Called with the
+    /// mutex held; the first cause stays.
+    fn break_for(&self, cause: u32, dead: i32) {
+        // SAFETY: the state's fields are written with the mutex held.
+        unsafe {
+            let state = self.block.ptr();
+            if (*state).broken == 0 {
+                (*state).broken = cause;
+                (*state).dead = dead;
+            }
+        }
+        notify_seq(seq!(self.block), i32::MAX);
+    }
+
+    /// The error for a broken barrier, naming why. Called with the mutex held.
+    fn broken_error(&self) -> Option<Error> {
+        // SAFETY: read with the mutex held.
+        let (broken, dead) = unsafe { ((*self.block.ptr()).broken, (*self.block.ptr()).dead) };
+        let why = match broken {
+            0 => return None,
+            BROKEN_DEAD => format!("party {dead} died"),
+            BROKEN_DIED_INSIDE => "a party died while updating it".to_string(),
+            _ => "a party timed out or aborted".to_string(),
+        };
+        Some(Error::new(format!("the barrier is broken ({why})")))
+    }
+
+    /// Takes the mutex; a process that died holding it may have left the
+    /// counts half-updated, so that breaks the barrier.
+    fn lock(&self) -> Result<()> {
+        if lock_mutex(field!(self.block, mutex), None)? == Some(Taken::OwnerDied) {
+            self.break_for(BROKEN_DIED_INSIDE, 0);
+        }
+        Ok(())
+    }
+
+    /// The arrivals in this round, and the round's number. Called with the
+    /// mutex held.
+    fn counts(&self) -> (u32, u64) {
+        let state = self.block.ptr();
+        // SAFETY: both are written only with the mutex held, which we hold.
+        unsafe { ((*state).waiting, (*state).generation) }
+    }
+
+    fn set_counts(&self, waiting: u32, generation: u64) {
+        let state = self.block.ptr();
+        // SAFETY: as in `counts`.
+        unsafe {
+            (*state).waiting = waiting;
+            (*state).generation = generation;
+        }
     }
 
     // ANCHOR: barrier_wait
@@ -531,65 +825,62 @@ impl Barrier {
     /// `None`). Returns this process's arrival index, 0 to parties - 1.
     /// A timeout breaks the barrier, for everyone, as in Python: the
     /// others' waits fail too, instead of waiting for a party that gave up.
+    /// So does a party's death: waiters look for dead parties every 100 ms.
     pub fn wait(&self, timeout: Option<Duration>) -> Result<u32> {
         let deadline = timeout.map(|t| Instant::now() + t);
-        let b = &self.block;
-        let (mutex, cond) = (field!(b, mutex), field!(b, cond));
-        let (parties, waiting, generation, broken) = (
-            field!(b, parties),
-            field!(b, waiting),
-            field!(b, generation),
-            field!(b, broken),
-        );
-        let broken_error = || Error::new("the barrier is broken (a party timed out or aborted)");
-        lock_mutex(mutex, None)?;
-        // SAFETY: every field below is read and written with the mutex held.
-        let result = unsafe {
-            if *broken != 0 {
-                Err(broken_error())
-            } else {
-                let index = *waiting;
-                *waiting += 1;
-                if *waiting == *parties {
-                    // The last to arrive opens the barrier for this generation.
-                    *waiting = 0;
-                    *generation += 1;
-                    libc::pthread_cond_broadcast(cond);
-                    Ok(index)
-                } else {
-                    let mine = *generation;
-                    loop {
-                        match wait_cond(cond, mutex, deadline) {
-                            _ if *generation != mine => break Ok(index),
-                            _ if *broken != 0 => break Err(broken_error()),
-                            Ok(true) => {}
-                            Ok(false) => {
-                                *broken = 1;
-                                libc::pthread_cond_broadcast(cond);
-                                break Err(Error::timeout("timed out waiting at the barrier"));
-                            }
-                            Err(e) => break Err(e),
-                        }
-                    }
-                }
-            }
-        };
-        unlock_mutex(mutex);
+        self.lock()?;
+        self.enrol();
+        if let Some(pid) = self.dead_party() {
+            self.break_for(BROKEN_DEAD, pid);
+        }
+        let result = self.arrive(deadline);
+        unlock_mutex(field!(self.block, mutex));
         result
+    }
+
+    /// `wait`, with the mutex held.
+    fn arrive(&self, deadline: Option<Instant>) -> Result<u32> {
+        if let Some(e) = self.broken_error() {
+            return Err(e);
+        }
+        let (index, mine) = self.counts();
+        if index + 1 == self.parties() {
+            // The last to arrive opens the barrier for this generation.
+            self.set_counts(0, mine + 1);
+            notify_seq(seq!(self.block), i32::MAX);
+            return Ok(index);
+        }
+        self.set_counts(index + 1, mine);
+        loop {
+            // Sleep in slices, to look for dead parties in between.
+            let slice = slice_of(deadline, PARTY_CHECK);
+            if wait_seq(seq!(self.block), field!(self.block, mutex), Some(slice))?
+                == Taken::OwnerDied
+            {
+                self.break_for(BROKEN_DIED_INSIDE, 0);
+            }
+            if self.counts().1 != mine {
+                return Ok(index);
+            }
+            if let Some(e) = self.broken_error() {
+                return Err(e);
+            }
+            if expired(deadline) {
+                self.break_for(BROKEN_GAVE_UP, 0);
+                return Err(Error::timeout("timed out waiting at the barrier"));
+            }
+            if let Some(pid) = self.dead_party() {
+                self.break_for(BROKEN_DEAD, pid);
+            }
+        }
     }
     // ANCHOR_END: barrier_wait
 
     /// Breaks the barrier: every waiter, now and later, gets an error.
     pub fn abort(&self) -> Result<()> {
-        let b = &self.block;
-        let (mutex, cond, broken) = (field!(b, mutex), field!(b, cond), field!(b, broken));
-        lock_mutex(mutex, None)?;
-        // SAFETY: with the mutex held.
-        unsafe {
-            *broken = 1;
-            libc::pthread_cond_broadcast(cond);
-        }
-        unlock_mutex(mutex);
+        self.lock()?;
+        self.break_for(BROKEN_GAVE_UP, 0);
+        unlock_mutex(field!(self.block, mutex));
         Ok(())
     }
 
@@ -603,11 +894,51 @@ impl Barrier {
 // ---------------------------------------------------------------------------
 // Value and Array.
 
-/// Types that may live in shared memory: plain numbers, which mean the same
-/// in every process (a pointer or a `String` would not).
-pub trait Shareable: Copy + Send + 'static {}
+/// Types that may live in shared memory, in a [`Value`] or an [`Array`]:
+/// plain numbers, which mean the same in every process.
+///
+/// # Safety
+///
+/// Another process reads the bytes this one wrote, and the reverse, so an
+/// implementor must be plain data: no pointers or references (an address
+/// means nothing in another process: `&'static str`, `Box`, `String`, `Vec`
+/// are out), no handles to per-process resources, no padding whose bytes
+/// could be read, and `#[repr(C)]` or a primitive, so that every process
+/// (built from the same code) lays it out alike.
+///
+/// Being valid for *any* bit pattern would be the safe rule, and the
+/// numbers meet it. `bool` and `char` do not (only 0 and 1 are bools), but
+/// they are kept: the bytes only ever come from Rust code of this program
+/// writing a value of the same type (the memory starts as copies of the
+/// values given to `new`), so they always hold a valid one. The same
+/// argument covers a `#[repr(C)]` struct of such fields.
+///
+/// Implementing it for a type with a pointer does not compile without
+/// `unsafe`:
+///
+/// ```compile_fail,E0200
+/// #[derive(Clone, Copy)]
+/// struct Name(&'static str);
+/// impl common::Shareable for Name {}
+/// ```
+///
+/// and with `unsafe`, the implementor answers for the rules above:
+///
+/// ```
+/// #[derive(Clone, Copy)]
+/// #[repr(C)]
+/// struct Point {
+///     x: f64,
+///     y: f64,
+/// }
+/// // SAFETY: two f64s, no pointer, no padding, valid for any bits.
+/// unsafe impl common::Shareable for Point {}
+/// ```
+pub unsafe trait Shareable: Copy + Send + 'static {}
 macro_rules! shareable {
-    ($($t:ty),*) => { $(impl Shareable for $t {})* };
+    // SAFETY: numbers are plain data, valid for any bits; bool and char as
+    // the trait's documentation explains.
+    ($($t:ty),*) => { $(unsafe impl Shareable for $t {})* };
 }
 shareable!(
     u8, u16, u32, u64, usize, i8, i16, i32, i64, isize, f32, f64, bool, char
@@ -624,6 +955,13 @@ const DATA: usize = size_of::<ArrayState>().next_multiple_of(64);
 
 /// Python's `multiprocessing.Array(typecode, values)`: a fixed number of
 /// `T`s in shared memory, with a lock of its own.
+///
+/// If a process dies holding the lock (half-way through an update, say),
+/// the next `lock`, `get`, `set` or `to_vec` fails with a
+/// [`Kind::OwnerDied`](crate::Kind::OwnerDied) error, as a poisoned
+/// `std::sync::Mutex` does: the data may be half-written. The lock is free
+/// again after that error, so the next call goes through and can look at
+/// (or repair) what the dead process left.
 #[derive(Serialize, Deserialize)]
 #[serde(bound = "")]
 pub struct Array<T: Shareable> {
@@ -640,9 +978,19 @@ impl<T: Shareable> Clone for Array<T> {
     }
 }
 
-/// The array, locked: read and write it as a slice.
+/// The array, locked: read and write it as a slice. Not `Send`, as
+/// [`LockGuard`]:
+///
+/// ```compile_fail,E0277
+/// fn send<T: Send>(_: T) {}
+/// fn check(array: &common::Array<u8>) -> common::Result<()> {
+///     send(array.lock()?);
+///     Ok(())
+/// }
+/// ```
 pub struct ArrayGuard<'a, T: Shareable> {
     array: &'a Array<T>,
+    _not_send: PhantomData<*const ()>,
 }
 
 impl<T: Shareable> Array<T> {
@@ -682,10 +1030,15 @@ impl<T: Shareable> Array<T> {
         self.len() == 0
     }
 
-    /// Takes the array's lock: Python's `with arr.get_lock():`.
+    /// Takes the array's lock: Python's `with arr.get_lock():`. Fails with
+    /// [`Kind::OwnerDied`](crate::Kind::OwnerDied) if its last holder died
+    /// holding it (the lock is then free).
     pub fn lock(&self) -> Result<ArrayGuard<'_, T>> {
-        lock_mutex(field!(self.block, mutex), None)?;
-        Ok(ArrayGuard { array: self })
+        take_user_lock(field!(self.block, mutex), None)?;
+        Ok(ArrayGuard {
+            array: self,
+            _not_send: PhantomData,
+        })
     }
 
     /// Reads element `i`, taking the lock for just this read (as Python's
@@ -739,7 +1092,8 @@ impl<T: Shareable> Drop for ArrayGuard<'_, T> {
 /// memory, with a lock of its own. `get` and `set` each take the lock for
 /// one access, so `v.set(v.get()? + 1)` is two separate steps and another
 /// process can come between them; take the lock around both
-/// (`*v.lock()? += 1`) to make the update whole.
+/// (`*v.lock()? += 1`) to make the update whole. A holder's death is
+/// reported as for [`Array`].
 #[derive(Serialize, Deserialize)]
 #[serde(bound = "")]
 pub struct Value<T: Shareable> {
@@ -754,7 +1108,16 @@ impl<T: Shareable> Clone for Value<T> {
     }
 }
 
-/// The value, locked: read and write it through `*guard`.
+/// The value, locked: read and write it through `*guard`. Not `Send`, as
+/// [`LockGuard`]:
+///
+/// ```compile_fail,E0277
+/// fn send<T: Send>(_: T) {}
+/// fn check(value: &common::Value<u8>) -> common::Result<()> {
+///     send(value.lock()?);
+///     Ok(())
+/// }
+/// ```
 pub struct ValueGuard<'a, T: Shareable> {
     inner: ArrayGuard<'a, T>,
 }
