@@ -265,6 +265,7 @@ impl State {
         let kind = match get_start_method() {
             StartMethod::Fork => "ForkPoolWorker",
             StartMethod::Spawn => "SpawnPoolWorker",
+            StartMethod::Forkserver => "ForkServerPoolWorker",
         };
         let name = process.get_name().replacen("Process", kind, 1);
         let mut process = process.name(name);
