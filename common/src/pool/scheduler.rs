@@ -1,0 +1,275 @@
+//! The pool's side of the workers: which chunk each worker holds, sending
+//! chunks out, collecting results, replacing workers that die, and waiting.
+
+use super::wire::{Done, Func, TaskId, ToWorker};
+use super::worker::{WorkerSetup, worker_main};
+use crate::pipe::{Connection, pipe};
+use crate::{Error, Process, Result, StartMethod, get_start_method};
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::os::fd::AsFd;
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+pub(super) struct Worker {
+    pub(super) process: Process,
+    pub(super) conn: Connection,
+    /// The chunks sent to this worker and not yet answered, oldest first
+    /// (the one it is running, and one waiting in its socket, so that it
+    /// never waits for us between chunks), with their input counts.
+    pub(super) busy: VecDeque<Sent>,
+    /// Chunks sent to it so far (for `max_tasks`).
+    sent: u32,
+}
+
+/// A chunk's results, as they came back: `count` encoded outcomes.
+pub(super) struct ChunkResults {
+    pub(super) count: usize,
+    pub(super) bytes: Vec<u8>,
+}
+
+#[derive(Default)]
+pub(super) struct Job {
+    /// Results, by the index of their chunk's first input.
+    pub(super) chunks: BTreeMap<usize, ChunkResults>,
+    /// Inputs whose results are not back yet.
+    pub(super) remaining: usize,
+    /// Chunks (first index) in the order they came back, for `imap_unordered`.
+    pub(super) arrived: VecDeque<usize>,
+}
+
+/// How many chunks a worker may hold at once.
+const PREFETCH: usize = 2;
+
+/// A chunk sent to a worker. One queued behind another keeps a copy, to be
+/// sent elsewhere if the worker dies before starting it.
+pub(super) struct Sent {
+    pub(super) id: TaskId,
+    pub(super) count: usize,
+    copy: Option<Chunk>,
+}
+
+/// A chunk waiting for a worker.
+#[derive(Clone)]
+pub(super) struct Chunk {
+    pub(super) id: TaskId,
+    pub(super) func: Func,
+    pub(super) count: usize,
+    pub(super) args: Vec<u8>,
+}
+
+pub(super) struct State {
+    pub(super) workers: Vec<Worker>,
+    /// Chunks waiting for an idle worker.
+    pub(super) pending: VecDeque<Chunk>,
+    pub(super) jobs: HashMap<u64, Job>,
+    pub(super) next_job: u64,
+    pub(super) closed: bool,
+    pub(super) terminated: bool,
+    pub(super) initializer: Option<(Func, Vec<u8>)>,
+    pub(super) max_tasks: Option<u32>,
+}
+
+pub(super) fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
+    state.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl State {
+    pub(super) fn start_worker(&mut self) -> Result<()> {
+        let (mine, theirs) = pipe(true)?;
+        let setup = WorkerSetup {
+            conn: theirs,
+            initializer: self.initializer.clone(),
+            max_tasks: self.max_tasks,
+        };
+        // Python's names: ForkPoolWorker-1, SpawnPoolWorker-2, ...
+        let process = Process::with_args(worker_main, setup).daemon(true);
+        let kind = match get_start_method() {
+            StartMethod::Fork => "ForkPoolWorker",
+            StartMethod::Spawn => "SpawnPoolWorker",
+        };
+        let name = process.get_name().replacen("Process", kind, 1);
+        let mut process = process.name(name);
+        process.start()?;
+        self.workers.push(Worker {
+            process,
+            conn: mine,
+            busy: VecDeque::new(),
+            sent: 0,
+        });
+        Ok(())
+    }
+
+    pub(super) fn new_job(&mut self, inputs: usize) -> u64 {
+        let id = self.next_job;
+        self.next_job += 1;
+        self.jobs.insert(
+            id,
+            Job {
+                remaining: inputs,
+                ..Job::default()
+            },
+        );
+        id
+    }
+
+    fn record(&mut self, id: TaskId, count: usize, bytes: Vec<u8>) {
+        if let Some(job) = self.jobs.get_mut(&id.job) {
+            job.chunks.insert(id.first, ChunkResults { count, bytes });
+            job.remaining = job.remaining.saturating_sub(count);
+            job.arrived.push_back(id.first);
+        }
+    }
+
+    pub(super) fn fail(&mut self, id: TaskId, count: usize, why: &str) {
+        // `Err(why)` is encoded the same whatever the success type is.
+        let failed: std::result::Result<(), String> = Err(why.to_string());
+        let mut bytes = Vec::new();
+        for _ in 0..count {
+            bytes = postcard::to_extend(&failed, bytes).unwrap_or_default();
+        }
+        self.record(id, count, bytes);
+    }
+
+    /// Sends waiting chunks to workers: first one to each idle worker, then
+    /// a second to each, queued behind the one it runs.
+    pub(super) fn dispatch(&mut self) -> Result<()> {
+        for in_flight in 0..PREFETCH {
+            for w in 0..self.workers.len() {
+                let worker = &self.workers[w];
+                let retiring = self.max_tasks.is_some_and(|max| worker.sent >= max);
+                if worker.busy.len() != in_flight || retiring {
+                    continue;
+                }
+                let Some(chunk) = self.pending.pop_front() else {
+                    return Ok(());
+                };
+                let worker = &mut self.workers[w];
+                let entry = Sent {
+                    id: chunk.id,
+                    count: chunk.count,
+                    copy: (in_flight > 0).then(|| chunk.clone()),
+                };
+                let task = ToWorker::Task {
+                    id: chunk.id,
+                    func: chunk.func,
+                    count: chunk.count,
+                    args: chunk.args,
+                };
+                // If the worker is gone, the send fails: the chunk is kept as
+                // sent all the same, so that it is reported when the worker
+                // is found dead, not lost.
+                if worker.conn.send(&task).is_ok() {
+                    worker.sent += 1;
+                }
+                worker.busy.push_back(entry);
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits at most `wait` for results, storing what comes, replacing dead
+    /// workers, and keeping every worker busy.
+    fn pump(&mut self, wait: Duration) -> Result<()> {
+        self.dispatch()?;
+        if self.workers.is_empty() {
+            std::thread::sleep(wait);
+            return Ok(());
+        }
+        let ready: Vec<bool> = {
+            let mut fds: Vec<PollFd> = self
+                .workers
+                .iter()
+                .map(|w| PollFd::new(w.conn.as_fd(), PollFlags::POLLIN))
+                .collect();
+            let millis = PollTimeout::try_from(wait.as_millis().min(1000) as i32)
+                .unwrap_or(PollTimeout::ZERO);
+            match poll(&mut fds, millis) {
+                Ok(_) | Err(nix::errno::Errno::EINTR) => {}
+                Err(e) => return Err(e.into()),
+            }
+            fds.iter()
+                .map(|f| f.revents().is_some_and(|r| !r.is_empty()))
+                .collect()
+        };
+        let mut dead = Vec::new();
+        for (w, ready) in ready.into_iter().enumerate() {
+            if !ready {
+                continue;
+            }
+            match self.workers[w].conn.recv::<Done>() {
+                Ok(done) => {
+                    self.workers[w].busy.pop_front();
+                    self.record(done.id, done.count, done.results);
+                }
+                Err(_) => dead.push(w),
+            }
+        }
+        for w in dead.into_iter().rev() {
+            self.bury(w)?;
+        }
+        self.dispatch()
+    }
+
+    // ANCHOR: bury
+    /// A worker's connection closed: it has exited (its tasks done, or
+    /// killed). Report what it was running, and start another in its place.
+    fn bury(&mut self, w: usize) -> Result<()> {
+        let mut worker = self.workers.remove(w);
+        worker.process.join()?;
+        // The oldest chunk is the one it was running; any behind it never
+        // started, and go back to the front of the line.
+        if let Some(Sent {
+            id, count: inputs, ..
+        }) = worker.busy.pop_front()
+        {
+            let why = format!(
+                "worker {} (pid {}) died while running this task (exit code {})",
+                worker.process.get_name(),
+                worker.process.pid().unwrap_or(0),
+                worker.process.exitcode().unwrap_or(0)
+            );
+            self.fail(id, inputs, &why);
+        }
+        for sent in worker.busy.drain(..).rev() {
+            match sent.copy {
+                Some(chunk) => self.pending.push_front(chunk),
+                None => self.fail(sent.id, sent.count, "its worker died"),
+            }
+        }
+        if !self.terminated {
+            self.start_worker()?;
+        }
+        Ok(())
+    }
+    // ANCHOR_END: bury
+
+    pub(super) fn idle(&self) -> bool {
+        self.pending.is_empty() && self.workers.iter().all(|w| w.busy.is_empty())
+    }
+}
+
+/// How long one round of waiting lasts before dead workers are looked for.
+const SLICE: Duration = Duration::from_millis(100);
+
+pub(super) fn wait_for(
+    state: &Mutex<State>,
+    deadline: Option<Instant>,
+    done: impl Fn(&State) -> bool,
+) -> Result<bool> {
+    let mut s = lock(state);
+    loop {
+        if done(&s) {
+            return Ok(true);
+        }
+        let slice = match deadline {
+            Some(d) if Instant::now() >= d => return Ok(false),
+            Some(d) => d.saturating_duration_since(Instant::now()).min(SLICE),
+            None => SLICE,
+        };
+        if s.terminated && s.workers.is_empty() && !done(&s) {
+            return Err(Error::new("the pool was terminated"));
+        }
+        s.pump(slice)?;
+    }
+}
