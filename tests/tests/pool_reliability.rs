@@ -58,6 +58,13 @@ fn a_result_that_cannot_travel_fails_alone_and_shifts_nothing() {
     for method in METHODS {
         let out = run_ok("bad-results", method);
         let lines = out.lines();
+        assert_eq!(lines[0], "successful without a failure: true", "{method}");
+        assert_eq!(
+            lines[lines.len() - 1],
+            "successful with one: false",
+            "{method}"
+        );
+        let lines = &lines[1..lines.len() - 1];
         for (what, first) in [
             ("encode get_each", 0),
             ("encode imap", 6),

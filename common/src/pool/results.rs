@@ -2,7 +2,7 @@
 //! the `Imap` iterator, and how a chunk's results are decoded.
 
 use super::scheduler::{Chunk, ChunkResults, State, lock, wait_for};
-use super::wire::{Func, TaskId};
+use super::wire::{Func, TaskId, outcomes};
 use crate::{Error, Result};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -32,19 +32,20 @@ pub struct MapResult<R> {
 
 /// Decodes a chunk's outcomes, the first being input number `first`.
 fn decode_chunk<R: DeserializeOwned>(first: usize, chunk: &ChunkResults) -> Vec<Result<R>> {
-    let mut rest = chunk.bytes.as_slice();
-    (first..first + chunk.count)
-        .map(
-            |index| match postcard::take_from_bytes::<std::result::Result<R, String>>(rest) {
-                Ok((outcome, tail)) => {
-                    rest = tail;
+    (first..)
+        .zip(outcomes(&chunk.bytes, chunk.count))
+        .map(|(index, bytes)| {
+            let bytes =
+                bytes.ok_or_else(|| Error::new(format!("task {index}: its result is missing")))?;
+            match postcard::from_bytes::<std::result::Result<R, String>>(bytes) {
+                Ok(outcome) => {
                     outcome.map_err(|why| Error::new(format!("task {index} failed: {why}")))
                 }
                 Err(e) => Err(Error::new(format!(
                     "task {index}: cannot decode its result: {e}"
                 ))),
-            },
-        )
+            }
+        })
         .collect()
 }
 
@@ -67,19 +68,16 @@ impl Handle {
         if job.remaining > 0 {
             return Err(Error::new("the result is not ready"));
         }
-        // Whatever the success type, a success decodes as `Ok` of anything.
+        // Whatever the success type, an outcome starts with the variant of
+        // its `Result`, a varint as a `u32` is: 0 for `Ok`. (Decoding it as
+        // `Result<IgnoredAny, _>` cannot work: postcard does not describe
+        // itself, so it cannot skip a value of unknown type.)
+        let succeeded =
+            |bytes: &[u8]| matches!(postcard::take_from_bytes::<u32>(bytes), Ok((0, _)));
         Ok(job.chunks.values().all(|c| {
-            let mut rest = c.bytes.as_slice();
-            (0..c.count).all(|_| {
-                type Any = std::result::Result<serde::de::IgnoredAny, String>;
-                match postcard::take_from_bytes::<Any>(rest) {
-                    Ok((outcome, tail)) => {
-                        rest = tail;
-                        outcome.is_ok()
-                    }
-                    Err(_) => false,
-                }
-            })
+            outcomes(&c.bytes, c.count)
+                .into_iter()
+                .all(|outcome| outcome.is_some_and(succeeded))
         }))
     }
 

@@ -1,7 +1,7 @@
 //! The pool's side of the workers: which chunk each worker holds, sending
 //! chunks out, collecting results, replacing workers that die, and waiting.
 
-use super::wire::{Done, Func, TaskId, ToWorker};
+use super::wire::{Done, Func, TaskId, ToWorker, push_outcome};
 use super::worker::{WorkerSetup, worker_main};
 use crate::pipe::{Connection, pipe};
 use crate::{Error, Process, Result, StartMethod, get_start_method};
@@ -126,7 +126,7 @@ impl State {
         let failed: std::result::Result<(), String> = Err(why.to_string());
         let mut bytes = Vec::new();
         for _ in 0..count {
-            bytes = postcard::to_extend(&failed, bytes).unwrap_or_default();
+            push_outcome(&mut bytes, &failed);
         }
         self.record(id, count, bytes);
     }

@@ -1,6 +1,6 @@
 //! The worker process: its setup, its loop, and how it runs a chunk.
 
-use super::wire::{Done, Func, ToWorker};
+use super::wire::{Done, Func, ToWorker, outcomes, push_outcome};
 use crate::pipe::Connection;
 use crate::{Error, Result};
 use serde::de::DeserializeOwned;
@@ -19,7 +19,7 @@ thread_local! {
 }
 
 /// Runs `call` on each of `count` inputs decoded from `args`, each under
-/// `catch_unwind`, and encodes each outcome.
+/// `catch_unwind`, and encodes each outcome on its own.
 pub(super) fn run_chunk<A: DeserializeOwned, R: Serialize>(
     args: &[u8],
     count: usize,
@@ -39,7 +39,7 @@ pub(super) fn run_chunk<A: DeserializeOwned, R: Serialize>(
             }
             Err(e) => Err(format!("cannot decode the input: {e}")),
         };
-        out = postcard::to_extend(&outcome, out).unwrap_or_default();
+        push_outcome(&mut out, &outcome);
     }
     out
 }
@@ -57,8 +57,9 @@ pub(super) fn worker_main(setup: WorkerSetup) -> Result<()> {
     }));
     if let Some((func, arg)) = &setup.initializer {
         let outcome = func.call(arg, 1);
-        if let Ok((Err(why), _)) =
-            postcard::take_from_bytes::<std::result::Result<(), String>>(&outcome)
+        let first = outcomes(&outcome, 1).into_iter().next().flatten();
+        if let Some(Ok(Err(why))) =
+            first.map(postcard::from_bytes::<std::result::Result<(), String>>)
         {
             return Err(Error::new(format!("the pool's initializer failed: {why}")));
         }

@@ -150,6 +150,9 @@ fn show<T: std::fmt::Debug>(what: &str, index: usize, result: &Result<T>) {
 fn bad_results() -> Result<()> {
     let pool = Pool::new(2)?;
     let inputs = [12, 13, 14, 15, 16, 17];
+    let good = pool.map_async(picky, [1, 2, 3], 1)?;
+    good.wait()?;
+    println!("successful without a failure: {}", good.successful()?);
     for (i, r) in pool
         .map_async(picky, inputs, 3)?
         .get_each()?
@@ -172,6 +175,9 @@ fn bad_results() -> Result<()> {
     for (i, r) in pool.imap_unordered(touchy, inputs, 3)? {
         show("decode imap_unordered", i, &r);
     }
+    let bad = pool.map_async(picky, inputs, 3)?;
+    bad.wait()?;
+    println!("successful with one: {}", bad.successful()?);
     Ok(())
 }
 
