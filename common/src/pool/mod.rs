@@ -345,8 +345,11 @@ impl Pool {
         }
         wait_for(&self.state, None, State::idle)?;
         let mut s = lock(&self.state);
-        for worker in &s.workers {
-            let _ = worker.conn.send(&ToWorker::Stop);
+        for worker in &mut s.workers {
+            // Idle workers read: this goes at once.
+            if worker.link.send(&ToWorker::<Vec<u8>>::Stop).is_ok() {
+                let _ = worker.link.flush_all();
+            }
         }
         for worker in &mut s.workers {
             worker.process.join()?;
@@ -369,7 +372,7 @@ impl Pool {
         for worker in &mut workers {
             worker.process.join()?;
             for sent in worker.busy.drain(..) {
-                s.fail(sent.id, sent.count, "the pool was terminated");
+                s.fail(sent.chunk.id, sent.chunk.count, "the pool was terminated");
             }
         }
         while let Some(chunk) = s.pending.pop_front() {

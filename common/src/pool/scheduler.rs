@@ -1,22 +1,22 @@
 //! The pool's side of the workers: which chunk each worker holds, sending
 //! chunks out, collecting results, replacing workers that die, and waiting.
 
-use super::wire::{Done, Func, TaskId, ToWorker, push_outcome};
+use super::wire::{Done, Func, Link, TaskId, ToWorker, push_outcome};
 use super::worker::{WorkerSetup, worker_main};
 use crate::pipe::{Connection, pipe};
 use crate::{Error, Process, Result, StartMethod, get_start_method};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::os::fd::AsFd;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 pub(super) struct Worker {
     pub(super) process: Process,
-    pub(super) conn: Connection,
+    pub(super) link: Link,
     /// The chunks sent to this worker and not yet answered, oldest first
     /// (the one it is running, and one waiting in its socket, so that it
-    /// never waits for us between chunks), with their input counts.
+    /// never waits for us between chunks).
     pub(super) busy: VecDeque<Sent>,
     /// Chunks sent to it so far (for `max_tasks`).
     sent: u32,
@@ -41,12 +41,10 @@ pub(super) struct Job {
 /// How many chunks a worker may hold at once.
 const PREFETCH: usize = 2;
 
-/// A chunk sent to a worker. One queued behind another keeps a copy, to be
-/// sent elsewhere if the worker dies before starting it.
+/// A chunk sent to a worker, kept until answered: one queued behind
+/// another goes to another worker if this one dies before starting it.
 pub(super) struct Sent {
-    pub(super) id: TaskId,
-    pub(super) count: usize,
-    copy: Option<Chunk>,
+    pub(super) chunk: Chunk,
 }
 
 /// A chunk waiting for a worker.
@@ -93,7 +91,7 @@ impl State {
         process.start()?;
         self.workers.push(Worker {
             process,
-            conn: mine,
+            link: Link::new(mine),
             busy: VecDeque::new(),
             sent: 0,
         });
@@ -145,70 +143,74 @@ impl State {
                     return Ok(());
                 };
                 let worker = &mut self.workers[w];
-                let entry = Sent {
-                    id: chunk.id,
-                    count: chunk.count,
-                    copy: (in_flight > 0).then(|| chunk.clone()),
-                };
                 let task = ToWorker::Task {
                     id: chunk.id,
                     func: chunk.func,
                     count: chunk.count,
-                    args: chunk.args,
+                    args: chunk.args.as_slice(),
                 };
-                // If the worker is gone, the send fails: the chunk is kept as
-                // sent all the same, so that it is reported when the worker
-                // is found dead, not lost.
-                if worker.conn.send(&task).is_ok() {
+                // The send only queues what the socket does not take now:
+                // the rest goes as the worker reads. If the worker is gone,
+                // the send fails: the chunk is kept as sent all the same, so
+                // that it is reported when the worker is found dead, not lost.
+                if worker.link.send(&task).is_ok() {
                     worker.sent += 1;
                 }
-                worker.busy.push_back(entry);
+                worker.busy.push_back(Sent { chunk });
             }
         }
         Ok(())
     }
 
-    /// Waits at most `wait` for results, storing what comes, replacing dead
-    /// workers, and keeping every worker busy.
-    fn pump(&mut self, wait: Duration) -> Result<()> {
-        self.dispatch()?;
-        if self.workers.is_empty() {
-            std::thread::sleep(wait);
-            return Ok(());
-        }
-        let ready: Vec<bool> = {
-            let mut fds: Vec<PollFd> = self
-                .workers
-                .iter()
-                .map(|w| PollFd::new(w.conn.as_fd(), PollFlags::POLLIN))
-                .collect();
-            let millis = PollTimeout::try_from(wait.as_millis().min(1000) as i32)
-                .unwrap_or(PollTimeout::ZERO);
-            match poll(&mut fds, millis) {
-                Ok(_) | Err(nix::errno::Errno::EINTR) => {}
-                Err(e) => return Err(e.into()),
-            }
-            fds.iter()
-                .map(|f| f.revents().is_some_and(|r| !r.is_empty()))
-                .collect()
-        };
+    /// Does what can be done without waiting: sends what the sockets take,
+    /// stores the results that came, replaces dead workers, and gives
+    /// waiting chunks to workers with room for them.
+    pub(super) fn service(&mut self) -> Result<()> {
         let mut dead = Vec::new();
-        for (w, ready) in ready.into_iter().enumerate() {
-            if !ready {
-                continue;
-            }
-            match self.workers[w].conn.recv::<Done>() {
-                Ok(done) => {
-                    self.workers[w].busy.pop_front();
-                    self.record(done.id, done.count, done.results);
+        for w in 0..self.workers.len() {
+            let worker = &mut self.workers[w];
+            // A failed send means the worker is gone: reading says so too.
+            let _ = worker.link.flush();
+            match worker.link.receive::<Done>() {
+                Ok(received) => {
+                    for done in received.messages {
+                        self.workers[w].busy.pop_front();
+                        self.record(done.id, done.count, done.results);
+                    }
+                    if received.closed {
+                        dead.push(w);
+                    }
                 }
-                Err(_) => dead.push(w),
+                // Garbled or cut short: this worker cannot be trusted on.
+                Err(_) => {
+                    let _ = worker.process.kill();
+                    dead.push(w);
+                }
             }
         }
         for w in dead.into_iter().rev() {
             self.bury(w)?;
         }
         self.dispatch()
+    }
+
+    /// What a waiter polls: each worker's connection, and whether there is
+    /// something left to send it.
+    pub(super) fn watch(&self) -> Watch {
+        Watch(
+            self.workers
+                .iter()
+                .map(|w| (w.link.conn().clone(), w.link.has_unsent()))
+                .collect(),
+        )
+    }
+
+    /// Waits at most `wait` for results, storing what comes, replacing dead
+    /// workers, and keeping every worker busy.
+    fn pump(&mut self, wait: Duration) -> Result<()> {
+        self.service()?;
+        self.watch().wait(wait)?;
+        self.service()
     }
 
     // ANCHOR: bury
@@ -219,23 +221,17 @@ impl State {
         worker.process.join()?;
         // The oldest chunk is the one it was running; any behind it never
         // started, and go back to the front of the line.
-        if let Some(Sent {
-            id, count: inputs, ..
-        }) = worker.busy.pop_front()
-        {
+        if let Some(Sent { chunk }) = worker.busy.pop_front() {
             let why = format!(
                 "worker {} (pid {}) died while running this task (exit code {})",
                 worker.process.get_name(),
                 worker.process.pid().unwrap_or(0),
                 worker.process.exitcode().unwrap_or(0)
             );
-            self.fail(id, inputs, &why);
+            self.fail(chunk.id, chunk.count, &why);
         }
         for sent in worker.busy.drain(..).rev() {
-            match sent.copy {
-                Some(chunk) => self.pending.push_front(chunk),
-                None => self.fail(sent.id, sent.count, "its worker died"),
-            }
+            self.pending.push_front(sent.chunk);
         }
         if !self.terminated {
             self.start_worker()?;
@@ -246,6 +242,34 @@ impl State {
 
     pub(super) fn idle(&self) -> bool {
         self.pending.is_empty() && self.workers.iter().all(|w| w.busy.is_empty())
+    }
+}
+
+/// Connections to poll, taken from the state: they stay open while polled,
+/// even if their worker is removed meanwhile.
+pub(super) struct Watch(Vec<(Arc<Connection>, bool)>);
+
+impl Watch {
+    /// Waits at most `wait` until a connection has something to read (or
+    /// has closed), or room for what waits to be sent to it.
+    pub(super) fn wait(&self, wait: Duration) -> Result<()> {
+        let millis = PollTimeout::try_from(wait.as_millis().min(1000) as i32)
+            .unwrap_or(PollTimeout::ZERO);
+        let mut fds: Vec<PollFd> = self
+            .0
+            .iter()
+            .map(|(conn, unsent)| {
+                let mut flags = PollFlags::POLLIN;
+                if *unsent {
+                    flags |= PollFlags::POLLOUT;
+                }
+                PollFd::new(conn.as_fd(), flags)
+            })
+            .collect();
+        match poll(&mut fds, millis) {
+            Ok(_) | Err(nix::errno::Errno::EINTR) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 }
 

@@ -3,9 +3,15 @@
 //! function in every process), chunks of encoded inputs, and their results.
 
 use super::worker::run_chunk;
+use crate::pipe::Connection;
 use crate::process::{address_of, offset_of};
+use crate::{Error, Result};
+use nix::errno::Errno;
+use nix::sys::socket::{MsgFlags, recv, send};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use std::os::fd::{AsFd, AsRawFd};
+use std::sync::Arc;
 
 /// Runs a function over a chunk: `args` holds `count` encoded inputs one
 /// after another; the answer holds `count` outcomes (see [`push_outcome`]).
@@ -110,13 +116,16 @@ impl Extend<u8> for Tail<'_> {
     }
 }
 
+/// What the pool sends a worker. The pool sends the arguments by
+/// reference (`ToWorker<&[u8]>`), the worker receives them owned: both
+/// encode as the same sequence of bytes.
 #[derive(Serialize, Deserialize)]
-pub(super) enum ToWorker {
+pub(super) enum ToWorker<Args = Vec<u8>> {
     Task {
         id: TaskId,
         func: Func,
         count: usize,
-        args: Vec<u8>,
+        args: Args,
     },
     Stop,
 }
@@ -134,4 +143,155 @@ pub(super) struct Done {
 pub(super) struct TaskId {
     pub(super) job: u64,
     pub(super) first: usize,
+}
+
+/// The pool's end of a worker's connection, which never blocks: what the
+/// socket does not take now waits in `out`, and what arrives collects in
+/// `inbox` until a whole frame is there. A blocking send could wait for
+/// ever: a worker holds two chunks, and while the pool is stuck sending
+/// it a big one, the worker is stuck sending a big result nobody reads.
+/// Frames are those of [`Connection::send`]: 8 bytes of length, then the
+/// encoded message.
+pub(super) struct Link {
+    /// Shared with whoever polls it without holding the pool's lock: the
+    /// descriptor stays open (and means this worker) while they do.
+    conn: Arc<Connection>,
+    /// Frames to send; `out[written..]` has not gone yet.
+    out: Vec<u8>,
+    written: usize,
+    /// `inbox[..filled]` has arrived: whole frames, maybe part of one.
+    inbox: Vec<u8>,
+    filled: usize,
+}
+
+/// How much to read at a time when the size of what comes is not known.
+const READ_AHEAD: usize = 64 * 1024;
+
+impl Link {
+    pub(super) fn new(conn: Connection) -> Link {
+        Link {
+            conn: Arc::new(conn),
+            out: Vec::new(),
+            written: 0,
+            inbox: Vec::new(),
+            filled: 0,
+        }
+    }
+
+    pub(super) fn conn(&self) -> &Arc<Connection> {
+        &self.conn
+    }
+
+    /// True while some of what was sent has not gone out yet.
+    pub(super) fn has_unsent(&self) -> bool {
+        self.written < self.out.len()
+    }
+
+    /// Queues a message and sends what the socket takes now. An error means
+    /// the worker has gone (or the message cannot be encoded).
+    pub(super) fn send<T: Serialize>(&mut self, message: &T) -> Result<()> {
+        let start = self.out.len();
+        self.out.extend_from_slice(&[0; 8]);
+        if let Err(e) = postcard::to_extend(message, Tail(&mut self.out)) {
+            self.out.truncate(start);
+            return Err(e.into());
+        }
+        let len = (self.out.len() - start - 8) as u64;
+        self.out[start..start + 8].copy_from_slice(&len.to_le_bytes());
+        self.flush()
+    }
+
+    /// Sends what is queued, as far as the socket takes it without waiting.
+    pub(super) fn flush(&mut self) -> Result<()> {
+        let fd = self.conn.as_fd().as_raw_fd();
+        let flags = MsgFlags::MSG_DONTWAIT | MsgFlags::MSG_NOSIGNAL;
+        while self.has_unsent() {
+            match send(fd, &self.out[self.written..], flags) {
+                Ok(n) => self.written += n,
+                Err(Errno::EINTR) => {}
+                Err(Errno::EAGAIN) => return Ok(()),
+                Err(Errno::EPIPE | Errno::ECONNRESET) => {
+                    return Err(Error::eof("the worker's end of the connection is closed"));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        self.out.clear();
+        self.written = 0;
+        Ok(())
+    }
+
+    /// Sends what is queued, waiting as long as it takes: for the end, when
+    /// the worker is idle and reading.
+    pub(super) fn flush_all(&mut self) -> Result<()> {
+        loop {
+            self.flush()?;
+            if !self.has_unsent() {
+                return Ok(());
+            }
+            let mut fds = [nix::poll::PollFd::new(
+                self.conn.as_fd(),
+                nix::poll::PollFlags::POLLOUT,
+            )];
+            match nix::poll::poll(&mut fds, nix::poll::PollTimeout::NONE) {
+                Ok(_) | Err(Errno::EINTR) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Reads what has arrived, without waiting, and decodes every whole
+    /// message in it. `closed` is true once the worker's end is closed and
+    /// everything before that has been read.
+    pub(super) fn receive<T: DeserializeOwned>(&mut self) -> Result<Received<T>> {
+        let fd = self.conn.as_fd().as_raw_fd();
+        let mut closed = false;
+        loop {
+            // Room for the rest of the frame being read, or a little more.
+            let want = self.frame_end().unwrap_or(0).max(self.filled + READ_AHEAD);
+            if self.inbox.len() < want {
+                self.inbox.resize(want, 0);
+            }
+            match recv(fd, &mut self.inbox[self.filled..], MsgFlags::MSG_DONTWAIT) {
+                Ok(0) => {
+                    closed = true;
+                    break;
+                }
+                Ok(n) => self.filled += n,
+                Err(Errno::EINTR) => {}
+                Err(Errno::EAGAIN) => break,
+                Err(Errno::ECONNRESET) => {
+                    closed = true;
+                    break;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let mut messages = Vec::new();
+        while let Some(end) = self.frame_end().filter(|&end| end <= self.filled) {
+            messages.push(postcard::from_bytes(&self.inbox[8..end])?);
+            self.inbox.copy_within(end..self.filled, 0);
+            self.filled -= end;
+        }
+        if closed && self.filled > 0 {
+            return Err(Error::eof(
+                "the worker closed its end in the middle of a message (did it die?)",
+            ));
+        }
+        Ok(Received { messages, closed })
+    }
+
+    /// Where the first frame in `inbox` ends, once its length is there.
+    fn frame_end(&self) -> Option<usize> {
+        let (head, _) = self.inbox[..self.filled].split_first_chunk::<8>()?;
+        usize::try_from(u64::from_le_bytes(*head))
+            .ok()?
+            .checked_add(8)
+    }
+}
+
+/// What [`Link::receive`] found.
+pub(super) struct Received<T> {
+    pub(super) messages: Vec<T>,
+    pub(super) closed: bool,
 }
