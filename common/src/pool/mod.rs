@@ -344,17 +344,18 @@ impl Pool {
             }
         }
         wait_for(&self.state, None, State::idle)?;
-        let mut s = lock(&self.state);
-        for worker in &mut s.workers {
+        // Taken out of the state, so that waiting for them to exit holds
+        // no lock (a closed pool starts no new workers).
+        let mut workers = std::mem::take(&mut lock(&self.state).workers);
+        for worker in &mut workers {
             // Idle workers read: this goes at once.
             if worker.link.send(&ToWorker::<Vec<u8>>::Stop).is_ok() {
                 let _ = worker.link.flush_all();
             }
         }
-        for worker in &mut s.workers {
+        for worker in &mut workers {
             worker.process.join()?;
         }
-        s.workers.clear();
         Ok(())
     }
 
@@ -362,21 +363,29 @@ impl Pool {
     /// not finished fail (Python's `terminate`, also what dropping a pool
     /// does).
     pub fn terminate(&self) -> Result<()> {
-        let mut s = lock(&self.state);
-        s.terminated = true;
-        s.closed = true;
-        for worker in &s.workers {
+        // Under the lock only what is quick: anyone waiting (in another
+        // thread, say) then sees its tasks failed, and the workers' ends
+        // closing wakes them at once. Killing and reaping come after.
+        let mut workers = {
+            let mut s = lock(&self.state);
+            s.terminated = true;
+            s.closed = true;
+            let mut workers = std::mem::take(&mut s.workers);
+            for worker in &mut workers {
+                for sent in worker.busy.drain(..) {
+                    s.fail(sent.chunk.id, sent.chunk.count, "the pool was terminated");
+                }
+            }
+            while let Some(chunk) = s.pending.pop_front() {
+                s.fail(chunk.id, chunk.count, "the pool was terminated");
+            }
+            workers
+        };
+        for worker in &workers {
             let _ = worker.process.terminate();
         }
-        let mut workers = std::mem::take(&mut s.workers);
         for worker in &mut workers {
             worker.process.join()?;
-            for sent in worker.busy.drain(..) {
-                s.fail(sent.chunk.id, sent.chunk.count, "the pool was terminated");
-            }
-        }
-        while let Some(chunk) = s.pending.pop_front() {
-            s.fail(chunk.id, chunk.count, "the pool was terminated");
         }
         Ok(())
     }

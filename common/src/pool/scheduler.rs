@@ -205,14 +205,6 @@ impl State {
         )
     }
 
-    /// Waits at most `wait` for results, storing what comes, replacing dead
-    /// workers, and keeping every worker busy.
-    fn pump(&mut self, wait: Duration) -> Result<()> {
-        self.service()?;
-        self.watch().wait(wait)?;
-        self.service()
-    }
-
     // ANCHOR: bury
     /// A worker's connection closed: it has exited (its tasks done, or
     /// killed). Report what it was running, and start another in its place.
@@ -253,8 +245,8 @@ impl Watch {
     /// Waits at most `wait` until a connection has something to read (or
     /// has closed), or room for what waits to be sent to it.
     pub(super) fn wait(&self, wait: Duration) -> Result<()> {
-        let millis = PollTimeout::try_from(wait.as_millis().min(1000) as i32)
-            .unwrap_or(PollTimeout::ZERO);
+        let millis =
+            PollTimeout::try_from(wait.as_millis().min(1000) as i32).unwrap_or(PollTimeout::ZERO);
         let mut fds: Vec<PollFd> = self
             .0
             .iter()
@@ -276,24 +268,34 @@ impl Watch {
 /// How long one round of waiting lasts before dead workers are looked for.
 const SLICE: Duration = Duration::from_millis(100);
 
+/// Waits until `done` holds (true), or `deadline` passes (false), doing
+/// the pool's work meanwhile: whoever waits keeps the workers busy and
+/// collects their results. The state is locked only for that work, which
+/// never blocks, and not while polling: another thread may `terminate`,
+/// submit or wait at the same time.
 pub(super) fn wait_for(
     state: &Mutex<State>,
     deadline: Option<Instant>,
     done: impl Fn(&State) -> bool,
 ) -> Result<bool> {
-    let mut s = lock(state);
     loop {
-        if done(&s) {
-            return Ok(true);
-        }
-        let slice = match deadline {
-            Some(d) if Instant::now() >= d => return Ok(false),
-            Some(d) => d.saturating_duration_since(Instant::now()).min(SLICE),
-            None => SLICE,
+        let (watch, slice) = {
+            let mut s = lock(state);
+            let serviced = s.service();
+            if done(&s) {
+                return Ok(true);
+            }
+            serviced?;
+            let slice = match deadline {
+                Some(d) if Instant::now() >= d => return Ok(false),
+                Some(d) => d.saturating_duration_since(Instant::now()).min(SLICE),
+                None => SLICE,
+            };
+            if s.terminated && s.workers.is_empty() {
+                return Err(Error::new("the pool was terminated"));
+            }
+            (s.watch(), slice)
         };
-        if s.terminated && s.workers.is_empty() && !done(&s) {
-            return Err(Error::new("the pool was terminated"));
-        }
-        s.pump(slice)?;
+        watch.wait(slice)?;
     }
 }
