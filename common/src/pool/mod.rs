@@ -76,18 +76,30 @@ impl PoolBuilder {
     }
 
     /// Replaces each worker by a fresh one after it has run this many
-    /// chunks (Python's `maxtasksperchild`).
+    /// chunks (Python's `maxtasksperchild`); at least 1.
     pub fn max_tasks_per_child(mut self, tasks: u32) -> Self {
-        self.max_tasks = Some(tasks.max(1));
+        self.max_tasks = Some(tasks);
         self
     }
 
+    /// Starts the workers. With an initializer, waits until each has run
+    /// it: if it fails, so does `build`, with the initializer's message,
+    /// and no worker is left.
     pub fn build(self) -> Result<Pool> {
         if self.processes == 0 {
             return Err(Error::usage("a pool needs at least 1 process"));
         }
-        let mut state = State {
+        if self.max_tasks == Some(0) {
+            return Err(Error::usage(
+                "max_tasks_per_child must be at least 1 (Python: maxtasksperchild must be a \
+                 positive int or None)",
+            ));
+        }
+        let waits = self.initializer.is_some();
+        let state = State {
             workers: Vec::new(),
+            size: self.processes,
+            broken: None,
             pending: VecDeque::new(),
             jobs: HashMap::new(),
             next_job: 0,
@@ -96,13 +108,25 @@ impl PoolBuilder {
             initializer: self.initializer.transpose()?,
             max_tasks: self.max_tasks,
         };
-        for _ in 0..self.processes {
-            state.start_worker()?;
-        }
-        Ok(Pool {
+        let pool = Pool {
             state: Arc::new(Mutex::new(state)),
             size: self.processes,
-        })
+        };
+        // On an error the pool is dropped, which terminates what started.
+        {
+            let mut s = lock(&pool.state);
+            for _ in 0..pool.size {
+                s.start_worker()?;
+            }
+        }
+        if waits {
+            let ready = |s: &State| s.broken.is_some() || s.workers.iter().all(|w| w.ready);
+            wait_for(&pool.state, None, ready)?;
+            if let Some(why) = lock(&pool.state).broken.clone() {
+                return Err(Error::new(why));
+            }
+        }
+        Ok(pool)
     }
 }
 
@@ -152,6 +176,9 @@ impl Pool {
             first += piece.len();
         }
         let mut s = lock(&self.state);
+        if let Some(why) = &s.broken {
+            return Err(Error::new(why.clone()));
+        }
         if s.closed || s.terminated {
             return Err(Error::new("the pool is closed: it takes no more tasks"));
         }

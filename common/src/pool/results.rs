@@ -101,7 +101,7 @@ impl Handle {
 
 impl Drop for Handle {
     fn drop(&mut self) {
-        lock(&self.state).jobs.remove(&self.job);
+        lock(&self.state).forget(self.job);
     }
 }
 
@@ -217,6 +217,9 @@ impl<R: DeserializeOwned, I: Iterator<Item: Serialize>> Imap<R, I> {
                 break;
             }
             let mut s = lock(&self.state);
+            if let Some(why) = &s.broken {
+                return Err(Error::new(why.clone()));
+            }
             if s.terminated {
                 return Err(Error::new("the pool was terminated"));
             }
@@ -301,6 +304,6 @@ impl<R: DeserializeOwned, I: Iterator<Item: Serialize>> Iterator for Imap<R, I> 
 
 impl<R, I> Drop for Imap<R, I> {
     fn drop(&mut self) {
-        lock(&self.state).jobs.remove(&self.job);
+        lock(&self.state).forget(self.job);
     }
 }

@@ -1,7 +1,7 @@
 //! The pool's side of the workers: which chunk each worker holds, sending
 //! chunks out, collecting results, replacing workers that die, and waiting.
 
-use super::wire::{Done, Func, Link, TaskId, ToWorker, push_outcome};
+use super::wire::{FromWorker, Func, Link, TaskId, ToWorker, push_outcome};
 use super::worker::{WorkerSetup, worker_main};
 use crate::pipe::{Connection, pipe};
 use crate::{Error, Process, Result, StartMethod, get_start_method};
@@ -20,6 +20,8 @@ pub(super) struct Worker {
     pub(super) busy: VecDeque<Sent>,
     /// Chunks sent to it so far (for `max_tasks`).
     sent: u32,
+    /// It has said its initializer worked.
+    pub(super) ready: bool,
 }
 
 /// A chunk's results, as they came back: `count` encoded outcomes.
@@ -58,6 +60,11 @@ pub(super) struct Chunk {
 
 pub(super) struct State {
     pub(super) workers: Vec<Worker>,
+    /// How many workers the pool keeps.
+    pub(super) size: usize,
+    /// Why the pool cannot go on: its initializer failed. It then starts
+    /// no more workers (rather than starting failing ones for ever).
+    pub(super) broken: Option<String>,
     /// Chunks waiting for an idle worker.
     pub(super) pending: VecDeque<Chunk>,
     pub(super) jobs: HashMap<u64, Job>,
@@ -94,6 +101,7 @@ impl State {
             link: Link::new(mine),
             busy: VecDeque::new(),
             sent: 0,
+            ready: false,
         });
         Ok(())
     }
@@ -109,6 +117,13 @@ impl State {
             },
         );
         id
+    }
+
+    /// Nobody will ask for this job's results: drop them, and its chunks
+    /// no worker has yet (those being run finish, unread).
+    pub(super) fn forget(&mut self, job: u64) {
+        self.jobs.remove(&job);
+        self.pending.retain(|chunk| chunk.id.job != job);
     }
 
     fn record(&mut self, id: TaskId, count: usize, bytes: Vec<u8>) {
@@ -136,7 +151,7 @@ impl State {
             for w in 0..self.workers.len() {
                 let worker = &self.workers[w];
                 let retiring = self.max_tasks.is_some_and(|max| worker.sent >= max);
-                if worker.busy.len() != in_flight || retiring {
+                if worker.busy.len() != in_flight || retiring || worker.link.is_broken() {
                     continue;
                 }
                 let Some(chunk) = self.pending.pop_front() else {
@@ -150,13 +165,27 @@ impl State {
                     args: chunk.args.as_slice(),
                 };
                 // The send only queues what the socket does not take now:
-                // the rest goes as the worker reads. If the worker is gone,
-                // the send fails: the chunk is kept as sent all the same, so
-                // that it is reported when the worker is found dead, not lost.
-                if worker.link.send(&task).is_ok() {
-                    worker.sent += 1;
+                // the rest goes as the worker reads.
+                match worker.link.send(&task) {
+                    Ok(()) => {
+                        worker.sent += 1;
+                        worker.busy.push_back(Sent { chunk });
+                    }
+                    // The worker is gone (it closed its end): the chunk never
+                    // reached it, and goes to another. Burying the worker
+                    // waits for its end of file.
+                    Err(e) if e.is_eof() => self.pending.push_front(chunk),
+                    Err(e) => {
+                        if worker.link.is_broken() {
+                            // Unreachable, not gone: make it gone.
+                            let _ = worker.process.kill();
+                            self.pending.push_front(chunk);
+                        } else {
+                            let why = format!("cannot send it to a worker: {e}");
+                            self.fail(chunk.id, chunk.count, &why);
+                        }
+                    }
                 }
-                worker.busy.push_back(Sent { chunk });
             }
         }
         Ok(())
@@ -171,11 +200,20 @@ impl State {
             let worker = &mut self.workers[w];
             // A failed send means the worker is gone: reading says so too.
             let _ = worker.link.flush();
-            match worker.link.receive::<Done>() {
+            match worker.link.receive::<FromWorker>() {
                 Ok(received) => {
-                    for done in received.messages {
-                        self.workers[w].busy.pop_front();
-                        self.record(done.id, done.count, done.results);
+                    for message in received.messages {
+                        match message {
+                            FromWorker::Ready => self.workers[w].ready = true,
+                            FromWorker::InitFailed(why) => {
+                                self.broken
+                                    .get_or_insert(format!("the pool's initializer failed: {why}"));
+                            }
+                            FromWorker::Done(done) => {
+                                self.workers[w].busy.pop_front();
+                                self.record(done.id, done.count, done.results);
+                            }
+                        }
                     }
                     if received.closed {
                         dead.push(w);
@@ -191,7 +229,41 @@ impl State {
         for w in dead.into_iter().rev() {
             self.bury(w)?;
         }
+        if let Some(why) = self.broken.clone() {
+            self.break_down(&why);
+            return Ok(());
+        }
+        self.replenish()?;
         self.dispatch()
+    }
+
+    /// Starts workers until the pool has its number again, while it has a
+    /// use for them. Under `fork` this fails while the process has other
+    /// threads; the next waiter in a single thread tries again.
+    fn replenish(&mut self) -> Result<()> {
+        let wanted = !self.closed || !self.pending.is_empty();
+        while wanted && !self.terminated && self.workers.len() < self.size {
+            self.start_worker()?;
+        }
+        Ok(())
+    }
+
+    /// The initializer failed: every task not done fails with its message,
+    /// and the workers stop.
+    fn break_down(&mut self, why: &str) {
+        let mut workers = std::mem::take(&mut self.workers);
+        for worker in &mut workers {
+            let _ = worker.process.terminate();
+            for sent in worker.busy.drain(..) {
+                self.fail(sent.chunk.id, sent.chunk.count, why);
+            }
+        }
+        while let Some(chunk) = self.pending.pop_front() {
+            self.fail(chunk.id, chunk.count, why);
+        }
+        for worker in &mut workers {
+            let _ = worker.process.join();
+        }
     }
 
     /// What a waiter polls: each worker's connection, and whether there is
@@ -207,13 +279,29 @@ impl State {
 
     // ANCHOR: bury
     /// A worker's connection closed: it has exited (its tasks done, or
-    /// killed). Report what it was running, and start another in its place.
+    /// killed). Report what it was running; `replenish` then starts another
+    /// in its place.
     fn bury(&mut self, w: usize) -> Result<()> {
         let mut worker = self.workers.remove(w);
         worker.process.join()?;
+        if !worker.ready && self.initializer.is_some() && self.broken.is_none() {
+            // Gone before its initializer said how it went (it exited or
+            // crashed in it): a replacement would most likely do the same.
+            self.broken = Some(format!(
+                "the pool's initializer failed: worker {} exited with code {} before it was ready",
+                worker.process.get_name(),
+                worker.process.exitcode().unwrap_or(0)
+            ));
+        }
         // The oldest chunk is the one it was running; any behind it never
-        // started, and go back to the front of the line.
-        if let Some(Sent { chunk }) = worker.busy.pop_front() {
+        // started, and go back to the front of the line. One that never
+        // said it was ready ran nothing.
+        let running = if worker.ready {
+            worker.busy.pop_front()
+        } else {
+            None
+        };
+        if let Some(Sent { chunk }) = running {
             let why = format!(
                 "worker {} (pid {}) died while running this task (exit code {})",
                 worker.process.get_name(),
@@ -224,9 +312,6 @@ impl State {
         }
         for sent in worker.busy.drain(..).rev() {
             self.pending.push_front(sent.chunk);
-        }
-        if !self.terminated {
-            self.start_worker()?;
         }
         Ok(())
     }
@@ -291,6 +376,9 @@ pub(super) fn wait_for(
                 Some(d) => d.saturating_duration_since(Instant::now()).min(SLICE),
                 None => SLICE,
             };
+            if let Some(why) = &s.broken {
+                return Err(Error::new(why.clone()));
+            }
             if s.terminated && s.workers.is_empty() {
                 return Err(Error::new("the pool was terminated"));
             }

@@ -130,6 +130,17 @@ pub(super) enum ToWorker<Args = Vec<u8>> {
     Stop,
 }
 
+/// What a worker sends the pool: first whether its initializer worked,
+/// then one `Done` per chunk.
+#[derive(Serialize, Deserialize)]
+pub(super) enum FromWorker {
+    /// Ready for tasks (the initializer, if any, has run).
+    Ready,
+    /// The initializer failed, with this message; the worker has stopped.
+    InitFailed(String),
+    Done(Done),
+}
+
 #[derive(Serialize, Deserialize)]
 pub(super) struct Done {
     pub(super) id: TaskId,
@@ -162,6 +173,8 @@ pub(super) struct Link {
     /// `inbox[..filled]` has arrived: whole frames, maybe part of one.
     inbox: Vec<u8>,
     filled: usize,
+    /// A send failed: nothing more can go to this worker.
+    broken: bool,
 }
 
 /// How much to read at a time when the size of what comes is not known.
@@ -175,11 +188,17 @@ impl Link {
             written: 0,
             inbox: Vec::new(),
             filled: 0,
+            broken: false,
         }
     }
 
     pub(super) fn conn(&self) -> &Arc<Connection> {
         &self.conn
+    }
+
+    /// True once a send has failed: the worker is gone (or unreachable).
+    pub(super) fn is_broken(&self) -> bool {
+        self.broken
     }
 
     /// True while some of what was sent has not gone out yet.
@@ -203,6 +222,9 @@ impl Link {
 
     /// Sends what is queued, as far as the socket takes it without waiting.
     pub(super) fn flush(&mut self) -> Result<()> {
+        if self.broken {
+            return Err(Error::eof("the connection to this worker is broken"));
+        }
         let fd = self.conn.as_fd().as_raw_fd();
         let flags = MsgFlags::MSG_DONTWAIT | MsgFlags::MSG_NOSIGNAL;
         while self.has_unsent() {
@@ -211,9 +233,13 @@ impl Link {
                 Err(Errno::EINTR) => {}
                 Err(Errno::EAGAIN) => return Ok(()),
                 Err(Errno::EPIPE | Errno::ECONNRESET) => {
+                    self.broken = true;
                     return Err(Error::eof("the worker's end of the connection is closed"));
                 }
-                Err(e) => return Err(e.into()),
+                Err(e) => {
+                    self.broken = true;
+                    return Err(e.into());
+                }
             }
         }
         self.out.clear();

@@ -1,8 +1,8 @@
 //! The worker process: its setup, its loop, and how it runs a chunk.
 
-use super::wire::{Done, Func, ToWorker, outcomes, push_outcome};
+use super::wire::{Done, FromWorker, Func, ToWorker, outcomes, push_outcome};
+use crate::Result;
 use crate::pipe::Connection;
-use crate::{Error, Result};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
@@ -45,9 +45,10 @@ pub(super) fn run_chunk<A: DeserializeOwned, R: Serialize>(
 }
 
 // ANCHOR: worker
-/// A worker's life: run the initializer, then chunks of tasks until told to
-/// stop (or until `max_tasks` chunks are done). Each input runs under
-/// `catch_unwind` (see `run_chunk`), so a panic fails that input only.
+/// A worker's life: run the initializer and say whether it worked, then
+/// chunks of tasks until told to stop (or until `max_tasks` chunks are
+/// done). Each input runs under `catch_unwind` (see `run_chunk`), so a
+/// panic fails that input only.
 pub(super) fn worker_main(setup: WorkerSetup) -> Result<()> {
     // A panicking task is reported to the caller, with its message and
     // place; the worker keeps quiet about it.
@@ -61,9 +62,13 @@ pub(super) fn worker_main(setup: WorkerSetup) -> Result<()> {
         if let Some(Ok(Err(why))) =
             first.map(postcard::from_bytes::<std::result::Result<(), String>>)
         {
-            return Err(Error::new(format!("the pool's initializer failed: {why}")));
+            // The pool reports it, once, and starts no more workers; this
+            // one leaves quietly.
+            setup.conn.send(&FromWorker::InitFailed(why))?;
+            return Ok(());
         }
     }
+    setup.conn.send(&FromWorker::Ready)?;
     let mut done = 0;
     while let Ok(ToWorker::Task {
         id,
@@ -73,7 +78,9 @@ pub(super) fn worker_main(setup: WorkerSetup) -> Result<()> {
     }) = setup.conn.recv::<ToWorker>()
     {
         let results = func.call(&args, count);
-        setup.conn.send(&Done { id, count, results })?;
+        setup
+            .conn
+            .send(&FromWorker::Done(Done { id, count, results }))?;
         done += 1;
         if setup.max_tasks.is_some_and(|max| done >= max) {
             break; // the pool starts a fresh worker in our place

@@ -290,6 +290,12 @@ fn thread_replacements() -> Result<()> {
         Err(_) => println!("thread: panicked"),
     }
     std::thread::sleep(Duration::from_millis(300));
+    if common::get_start_method() == StartMethod::Fork {
+        // The thread could start no worker (fork is refused while a
+        // process has threads): the main thread, alone again, does it as
+        // soon as it waits for anything.
+        pool.map(square, 0..0)?;
+    }
     let pids = pool.worker_pids();
     println!(
         "workers alive after the thread ended: {}",
