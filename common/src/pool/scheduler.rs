@@ -193,13 +193,18 @@ impl State {
 
     /// Does what can be done without waiting: sends what the sockets take,
     /// stores the results that came, replaces dead workers, and gives
-    /// waiting chunks to workers with room for them.
-    pub(super) fn service(&mut self) -> Result<()> {
+    /// waiting chunks to workers with room for them. With `readable` (what
+    /// a poll found), reads only those connections: a read that finds
+    /// nothing is a system call for nothing.
+    pub(super) fn service(&mut self, readable: Option<&[Arc<Connection>]>) -> Result<()> {
         let mut dead = Vec::new();
         for w in 0..self.workers.len() {
             let worker = &mut self.workers[w];
             // A failed send means the worker is gone: reading says so too.
             let _ = worker.link.flush();
+            if readable.is_some_and(|r| !r.iter().any(|c| Arc::ptr_eq(c, worker.link.conn()))) {
+                continue;
+            }
             match worker.link.receive::<FromWorker>() {
                 Ok(received) => {
                     for message in received.messages {
@@ -328,8 +333,9 @@ pub(super) struct Watch(Vec<(Arc<Connection>, bool)>);
 
 impl Watch {
     /// Waits at most `wait` until a connection has something to read (or
-    /// has closed), or room for what waits to be sent to it.
-    pub(super) fn wait(&self, wait: Duration) -> Result<()> {
+    /// has closed), or room for what waits to be sent to it; returns those
+    /// with something to read.
+    pub(super) fn wait(self, wait: Duration) -> Result<Vec<Arc<Connection>>> {
         let millis =
             PollTimeout::try_from(wait.as_millis().min(1000) as i32).unwrap_or(PollTimeout::ZERO);
         let mut fds: Vec<PollFd> = self
@@ -344,9 +350,21 @@ impl Watch {
             })
             .collect();
         match poll(&mut fds, millis) {
-            Ok(_) | Err(nix::errno::Errno::EINTR) => Ok(()),
-            Err(e) => Err(e.into()),
+            Ok(_) | Err(nix::errno::Errno::EINTR) => {}
+            Err(e) => return Err(e.into()),
         }
+        let wanted = PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR;
+        let readable: Vec<bool> = fds
+            .iter()
+            .map(|f| f.revents().is_some_and(|r| r.intersects(wanted)))
+            .collect();
+        drop(fds);
+        Ok(self
+            .0
+            .into_iter()
+            .zip(readable)
+            .filter_map(|((conn, _), readable)| readable.then_some(conn))
+            .collect())
     }
 }
 
@@ -363,10 +381,13 @@ pub(super) fn wait_for(
     deadline: Option<Instant>,
     done: impl Fn(&State) -> bool,
 ) -> Result<bool> {
+    // After a poll, only what it found readable is read (held here, so
+    // that no connection it names is closed and its address reused).
+    let mut readable: Option<Vec<Arc<Connection>>> = None;
     loop {
         let (watch, slice) = {
             let mut s = lock(state);
-            let serviced = s.service();
+            let serviced = s.service(readable.as_deref());
             if done(&s) {
                 return Ok(true);
             }
@@ -384,6 +405,6 @@ pub(super) fn wait_for(
             }
             (s.watch(), slice)
         };
-        watch.wait(slice)?;
+        readable = Some(watch.wait(slice)?);
     }
 }

@@ -201,9 +201,10 @@ impl Link {
         self.broken
     }
 
-    /// True while some of what was sent has not gone out yet.
+    /// True while some of what was sent has not gone out yet (and still
+    /// may).
     pub(super) fn has_unsent(&self) -> bool {
-        self.written < self.out.len()
+        !self.broken && self.written < self.out.len()
     }
 
     /// Queues a message and sends what the socket takes now. An error means
@@ -278,12 +279,21 @@ impl Link {
             if self.inbox.len() < want {
                 self.inbox.resize(want, 0);
             }
+            let room = self.inbox.len() - self.filled;
             match recv(fd, &mut self.inbox[self.filled..], MsgFlags::MSG_DONTWAIT) {
                 Ok(0) => {
                     closed = true;
                     break;
                 }
-                Ok(n) => self.filled += n,
+                Ok(n) => {
+                    self.filled += n;
+                    // Less than there was room for: that was all for now
+                    // (the next poll says if more came), no need to ask
+                    // again only to hear so.
+                    if n < room {
+                        break;
+                    }
+                }
                 Err(Errno::EINTR) => {}
                 Err(Errno::EAGAIN) => break,
                 Err(Errno::ECONNRESET) => {
