@@ -13,7 +13,13 @@
 //! nothing silently with it: its tasks are reported as failed, and a new
 //! worker takes its place. A task that panics fails alone, with the panic's
 //! message; the worker and the pool carry on.
-
+//!
+//! Two rules keep it from getting stuck: the pool never blocks writing to a
+//! worker (what the socket does not take waits in a buffer of that
+//! worker's, see `wire::Link`), and nobody holds the pool's lock while
+//! waiting (a waiter takes it for the work that cannot block, then polls
+//! without it), so `terminate` from another thread is never kept waiting.
+//! An initializer that fails stops the pool with its message, once.
 //!
 //! Where things live: `wire` (what travels between the pool and a worker),
 //! `worker` (the worker process), `scheduler` (the pool's side: sending
