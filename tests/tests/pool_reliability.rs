@@ -168,7 +168,7 @@ fn max_tasks_per_child_zero_is_a_usage_error() {
 /// child's life to the thread that started it (`PR_SET_PDEATHSIG` fires
 /// when the creating thread ends); that fix is being made elsewhere.
 /// Under `fork` a thread cannot start workers at all (fork is refused while
-/// the parent has threads), so the thread sees that error, and the pool
+/// the parent has threads), so the thread may see that error, and the pool
 /// starts the missing workers once the main thread waits again.
 #[test]
 fn replacements_started_by_a_short_lived_thread_live_on() {
@@ -178,8 +178,11 @@ fn replacements_started_by_a_short_lived_thread_live_on() {
         if method == "spawn" {
             assert_eq!(lines[0], "thread: ok");
         } else {
+            // Whether the thread itself saw its start refused depends on
+            // whether it noticed the retired workers' exits while it had
+            // results still to wait for.
             assert!(
-                lines[0].starts_with("thread: ") && lines[0].contains("single-threaded parent"),
+                lines[0] == "thread: ok" || lines[0].contains("single-threaded parent"),
                 "{lines:?}"
             );
         }

@@ -279,21 +279,14 @@ impl Link {
             if self.inbox.len() < want {
                 self.inbox.resize(want, 0);
             }
-            let room = self.inbox.len() - self.filled;
+            // Read until there is nothing more: an end of file right behind
+            // the last message is then seen at once, and the worker buried.
             match recv(fd, &mut self.inbox[self.filled..], MsgFlags::MSG_DONTWAIT) {
                 Ok(0) => {
                     closed = true;
                     break;
                 }
-                Ok(n) => {
-                    self.filled += n;
-                    // Less than there was room for: that was all for now
-                    // (the next poll says if more came), no need to ask
-                    // again only to hear so.
-                    if n < room {
-                        break;
-                    }
-                }
+                Ok(n) => self.filled += n,
                 Err(Errno::EINTR) => {}
                 Err(Errno::EAGAIN) => break,
                 Err(Errno::ECONNRESET) => {
