@@ -19,6 +19,9 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::sync::{Once, OnceLock, mpsc};
 use std::time::{Duration, Instant};
 
+/// The start methods every multiprocessing test runs under, by Python's names.
+pub const START_METHODS: [&str; 3] = ["spawn", "fork", "forkserver"];
+
 /// The workspace root (this crate lives in `<root>/tests`).
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

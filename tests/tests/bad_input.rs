@@ -36,7 +36,10 @@ fn every_multiprocessing_recipe_names_the_allowed_start_methods() {
             .run();
         out.assert_usage_error();
         assert!(
-            out.stderr.contains("'vfork'") && out.stderr.contains("[possible values: spawn, fork]"),
+            out.stderr.contains("'vfork'")
+                && out
+                    .stderr
+                    .contains("[possible values: spawn, fork, forkserver]"),
             "{}",
             out.stderr
         );

@@ -6,7 +6,7 @@ use cookbook_tests::{Outcome, Run, Target};
 use nix::sys::signal::Signal;
 use std::time::Duration;
 
-const METHODS: [&str; 2] = ["spawn", "fork"];
+use cookbook_tests::START_METHODS as METHODS;
 
 fn run(args: &[&str], method: &str) -> Outcome {
     Run::recipe("pool").start_method(method).args(args).run_ok()
@@ -132,10 +132,10 @@ fn the_api_keeps_order_reports_failures_and_refuses_misuse() {
 fn a_killed_worker_is_replaced_and_its_task_reported() {
     for method in METHODS {
         let out = probe("pool-killed-worker", method);
-        let kind = if method == "fork" {
-            "ForkPoolWorker"
-        } else {
-            "SpawnPoolWorker"
+        let kind = match method {
+            "fork" => "ForkPoolWorker",
+            "forkserver" => "ForkServerPoolWorker",
+            _ => "SpawnPoolWorker",
         };
         assert_eq!(
             out.lines(),

@@ -8,7 +8,7 @@
 use cookbook_tests::{Outcome, Run, bin};
 use std::time::Duration;
 
-const METHODS: [&str; 2] = ["spawn", "fork"];
+use cookbook_tests::START_METHODS as METHODS;
 
 /// Runs a `process-probe` case; a hang fails it in 20 seconds.
 fn probe(case: &str, method: &str) -> Outcome {
@@ -135,14 +135,17 @@ fn poll_on_an_end_that_only_sends_is_an_error() {
 
 #[test]
 fn a_child_outlives_the_short_thread_that_started_it() {
-    let out = probe("start-from-short-thread", "spawn");
-    assert_eq!(
-        out.lines(),
-        [
-            "child: still alive after its starting thread ended",
-            "child exitcode Some(0)",
-        ]
-    );
+    for method in ["spawn", "forkserver"] {
+        let out = probe("start-from-short-thread", method);
+        assert_eq!(
+            out.lines(),
+            [
+                "child: still alive after its starting thread ended",
+                "child exitcode Some(0)",
+            ],
+            "{method}"
+        );
+    }
     // Under fork a second thread is refused, as ever.
     let out = probe("start-from-short-thread", "fork");
     assert!(

@@ -8,7 +8,7 @@ use nix::sys::signal::Signal;
 use regex::Regex;
 use std::collections::BTreeSet;
 
-const METHODS: [&str; 2] = ["spawn", "fork"];
+use cookbook_tests::START_METHODS as METHODS;
 
 fn shm_entries() -> BTreeSet<String> {
     std::fs::read_dir("/dev/shm")

@@ -63,6 +63,22 @@ impl StartMethod {
     }
 }
 
+impl std::str::FromStr for StartMethod {
+    type Err = Error;
+
+    /// Python's names: `spawn`, `fork`, `forkserver`.
+    fn from_str(name: &str) -> Result<StartMethod> {
+        get_all_start_methods()
+            .into_iter()
+            .find(|m| m.name() == name)
+            .ok_or_else(|| {
+                Error::usage(format!(
+                    "cannot find context for '{name}' (the start methods are spawn, fork and forkserver)"
+                ))
+            })
+    }
+}
+
 /// Every start method this platform has, the default first (Python's
 /// `get_all_start_methods()`).
 pub fn get_all_start_methods() -> Vec<StartMethod> {

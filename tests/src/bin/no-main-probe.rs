@@ -10,8 +10,11 @@ fn child() {
 }
 
 fn main() {
-    if std::env::args().nth(1).as_deref() == Some("fork") {
-        common::set_start_method(StartMethod::Fork);
+    if let Some(method) = std::env::args()
+        .nth(1)
+        .and_then(|m| m.parse::<StartMethod>().ok())
+    {
+        common::set_start_method(method);
     }
     println!("main starts a process");
     let mut p = Process::new(child);
