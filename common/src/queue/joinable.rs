@@ -240,4 +240,19 @@ mod tests {
         q.join().unwrap();
         assert!(q.task_done().is_err());
     }
+
+    #[test]
+    fn a_put_refused_as_full_is_not_a_task() {
+        let q = JoinableQueue::<u8>::with_maxsize(1).unwrap();
+        q.put(&1).unwrap();
+        assert!(q.put_nowait(&2).unwrap_err().is_full());
+        let start = std::time::Instant::now();
+        let err = q.put_timeout(&2, Duration::from_millis(100)).unwrap_err();
+        assert!(err.is_full(), "{err}");
+        assert!(start.elapsed() >= Duration::from_millis(90));
+        assert_eq!(q.unfinished().load(Ordering::Acquire), 1);
+        assert_eq!(q.get().unwrap(), 1);
+        q.task_done().unwrap();
+        q.join().unwrap();
+    }
 }

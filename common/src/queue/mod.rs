@@ -638,6 +638,51 @@ mod tests {
     }
 
     #[test]
+    fn maxsize_zero_or_too_big_is_a_usage_error() {
+        for maxsize in [0, u32::MAX as usize + 1] {
+            let err = Queue::<u8>::with_maxsize(maxsize).err().unwrap();
+            assert_eq!(err.kind(), crate::Kind::Usage, "{err}");
+        }
+        let q = Queue::<u8>::with_maxsize(u32::MAX as usize).unwrap();
+        assert_eq!(q.maxsize(), Some(u32::MAX as usize));
+    }
+
+    #[test]
+    fn an_unbounded_queue_is_never_full() {
+        let q = Queue::<u16>::new().unwrap();
+        assert_eq!(q.maxsize(), None);
+        for i in 0..1000 {
+            q.put_nowait(&i).unwrap();
+        }
+        assert!(!q.full());
+        q.put_timeout(&1000, Duration::ZERO).unwrap();
+        for i in 0..=1000 {
+            assert_eq!(q.get().unwrap(), i);
+        }
+    }
+
+    #[test]
+    fn a_bounded_queue_is_full_at_maxsize_and_a_get_makes_room() {
+        let q = Queue::<u8>::with_maxsize(2).unwrap();
+        q.put(&1).unwrap();
+        q.put(&2).unwrap();
+        assert!(q.full());
+        assert!(q.put_nowait(&3).unwrap_err().is_full());
+        assert_eq!(q.qsize(), 2);
+        // A putter in another thread waits for room, and gets it.
+        let putter = {
+            let q = q.clone();
+            std::thread::spawn(move || q.put(&3))
+        };
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(!putter.is_finished());
+        assert_eq!(q.get().unwrap(), 1);
+        putter.join().unwrap().unwrap();
+        assert_eq!([q.get().unwrap(), q.get().unwrap()], [2, 3]);
+        assert!(q.empty() && !q.full());
+    }
+
+    #[test]
     fn an_empty_queue_times_out() {
         let q = Queue::<u8>::new().unwrap();
         assert_eq!(q.try_get().unwrap(), None);
