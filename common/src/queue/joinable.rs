@@ -192,6 +192,11 @@ impl<T: Serialize + DeserializeOwned> JoinableQueue<T> {
         self.queue.full()
     }
 
+    /// [`Queue::maxsize`].
+    pub fn maxsize(&self) -> Option<usize> {
+        self.queue.maxsize()
+    }
+
     /// [`Queue::close`].
     pub fn close(&self) {
         self.queue.close()

@@ -364,23 +364,6 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
         with_encoded(item, |bytes| self.put_bytes(bytes, None))
     }
 
-    /// Puts an item, waiting at most `timeout` for room on a bounded queue;
-    /// a [`Kind::Full`](crate::Kind::Full) error if none came (Python's
-    /// `put(item, timeout=t)` raising `queue.Full`). The item is then not
-    /// on the queue, and the queue is as it was. On an unbounded queue it
-    /// is [`put`](Self::put).
-    pub fn put_timeout(&self, item: &T, timeout: Duration) -> Result<()> {
-        with_encoded(item, |bytes| {
-            self.put_bytes(bytes, Some(Instant::now() + timeout))
-        })
-    }
-
-    /// Puts an item if a bounded queue has room now, else fails with
-    /// [`Kind::Full`](crate::Kind::Full) (Python's `put_nowait`).
-    pub fn put_nowait(&self, item: &T) -> Result<()> {
-        with_encoded(item, |bytes| self.put_bytes(bytes, Some(Instant::now())))
-    }
-
     fn put_bytes(&self, bytes: &[u8], deadline: Option<Instant>) -> Result<()> {
         let ends = &self.inner.ends;
         self.inner.check_open()?;
@@ -419,6 +402,23 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
         feeder.send(frame).inspect_err(|_| ends.uncount())
     }
     // ANCHOR_END: put
+
+    /// Puts an item, waiting at most `timeout` for room on a bounded queue;
+    /// a [`Kind::Full`](crate::Kind::Full) error if none came (Python's
+    /// `put(item, timeout=t)` raising `queue.Full`). The item is then not
+    /// on the queue, and the queue is as it was. On an unbounded queue it
+    /// is [`put`](Self::put).
+    pub fn put_timeout(&self, item: &T, timeout: Duration) -> Result<()> {
+        with_encoded(item, |bytes| {
+            self.put_bytes(bytes, Some(Instant::now() + timeout))
+        })
+    }
+
+    /// Puts an item if a bounded queue has room now, else fails with
+    /// [`Kind::Full`](crate::Kind::Full) (Python's `put_nowait`).
+    pub fn put_nowait(&self, item: &T) -> Result<()> {
+        with_encoded(item, |bytes| self.put_bytes(bytes, Some(Instant::now())))
+    }
 
     /// Writes an item straight into the socket, from this thread, waiting
     /// (holding no lock) while the socket is full: for [`SimpleQueue`].
