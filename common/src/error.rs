@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+/// What went wrong: a message for people, and a [`Kind`] for code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
     message: String,
@@ -25,8 +26,15 @@ pub enum Kind {
     /// half-updated (Rust's poisoned `Mutex`; Python has no counterpart and
     /// would wait for ever). The lock is free again for the next taker.
     OwnerDied,
+    /// A bounded queue stayed full for the time allowed (Python's
+    /// `queue.Full`).
+    Full,
+    /// A barrier is broken: a party timed out, aborted it, reset it, died,
+    /// or its action panicked (Python's `threading.BrokenBarrierError`).
+    BrokenBarrier,
 }
 
+/// `std::result::Result` with the cookbook's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
@@ -70,20 +78,50 @@ impl Error {
         }
     }
 
+    /// A bounded queue had no room in time (Python's `queue.Full`).
+    pub fn full(message: impl Into<String>) -> Self {
+        Error {
+            message: message.into(),
+            kind: Kind::Full,
+        }
+    }
+
+    /// A barrier is broken (Python's `BrokenBarrierError`).
+    pub fn broken_barrier(message: impl Into<String>) -> Self {
+        Error {
+            message: message.into(),
+            kind: Kind::BrokenBarrier,
+        }
+    }
+
+    /// What kind of error this is.
     pub fn kind(&self) -> Kind {
         self.kind
     }
 
+    /// Whether the other end is gone (Python's `EOFError`).
     pub fn is_eof(&self) -> bool {
         self.kind == Kind::Eof
     }
 
+    /// Whether nothing came in time (Python's `queue.Empty`).
     pub fn is_timeout(&self) -> bool {
         self.kind == Kind::Timeout
     }
 
+    /// Whether a lock's previous holder died holding it.
     pub fn is_owner_died(&self) -> bool {
         self.kind == Kind::OwnerDied
+    }
+
+    /// Whether this is Python's `queue.Full`: a bounded queue had no room.
+    pub fn is_full(&self) -> bool {
+        self.kind == Kind::Full
+    }
+
+    /// Whether this is Python's `BrokenBarrierError`.
+    pub fn is_broken_barrier(&self) -> bool {
+        self.kind == Kind::BrokenBarrier
     }
 
     /// Exit code for a program that stops on this error.

@@ -6,9 +6,11 @@
 //!   process, name it, make it a daemon, join, terminate or kill it.
 //! - [`main`]: the entry point every recipe calls first, the counterpart of
 //!   Python's `if __name__ == "__main__":` guard.
-//! - [`Queue`] and [`pipe`]: exchange values between processes.
+//! - [`Queue`] (bounded with [`Queue::with_maxsize`]), [`JoinableQueue`],
+//!   [`SimpleQueue`] and [`pipe`]: exchange values between processes.
 //! - [`Lock`], [`RLock`], [`Semaphore`], [`Event`], [`Condition`],
-//!   [`Barrier`], [`Value`], [`Array`]: synchronise and share state.
+//!   [`Barrier`], [`Value`], [`Array`], [`RawValue`], [`RawArray`]:
+//!   synchronise and share state.
 //! - [`SharedMemory`]: raw shared bytes (Python's
 //!   `multiprocessing.shared_memory`), and [`Inherit`]: any open descriptor
 //!   handed to a child, for programs that build their own exchange.
@@ -41,11 +43,11 @@ pub use process::{
     CurrentProcess, Process, Run, StartMethod, active_children, current_process,
     get_all_start_methods, get_start_method, set_start_method,
 };
-pub use queue::Queue;
+pub use queue::{JoinableQueue, Queue, SimpleQueue};
 pub use shm::SharedMemory;
 pub use sync::{
-    Array, ArrayGuard, Barrier, Condition, ConditionGuard, Event, Lock, LockGuard, RLock,
-    Semaphore, Shareable, Value, ValueGuard,
+    Array, ArrayGuard, Barrier, Condition, ConditionGuard, Event, Lock, LockGuard, RLock, RawArray,
+    RawValue, Semaphore, Shareable, Value, ValueGuard,
 };
 pub use time::{sleep, time_scale};
 

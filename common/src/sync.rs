@@ -76,7 +76,7 @@ fn take_user_lock(m: *mut libc::pthread_mutex_t, deadline: Option<Instant>) -> R
 /// Sleeps while `*word == expected`, at most `timeout`. Returns when woken,
 /// when the word differs already, on a signal or on timeout: callers check
 /// what they wait for again, whichever it was.
-fn futex_wait(word: &AtomicU32, expected: u32, timeout: Option<Duration>) -> Result<()> {
+pub(crate) fn futex_wait(word: &AtomicU32, expected: u32, timeout: Option<Duration>) -> Result<()> {
     // A year is as good as for ever, and keeps the seconds in range.
     let relative = timeout.map(|t| {
         let t = t.min(Duration::from_secs(365 * 24 * 3600));
@@ -114,7 +114,7 @@ fn futex_wait(word: &AtomicU32, expected: u32, timeout: Option<Duration>) -> Res
 }
 
 /// Wakes at most `n` processes sleeping on `word`.
-fn futex_wake(word: &AtomicU32, n: i32) {
+pub(crate) fn futex_wake(word: &AtomicU32, n: i32) {
     // SAFETY: as in `futex_wait`; FUTEX_WAKE only reads the address.
     unsafe { libc::syscall(libc::SYS_futex, word.as_ptr(), libc::FUTEX_WAKE, n) };
 }
@@ -237,6 +237,9 @@ unsafe fn init_mutex(m: *mut libc::pthread_mutex_t, recursive: bool) -> Result<(
 #[repr(C)]
 struct MutexState {
     mutex: libc::pthread_mutex_t,
+    /// How many times the lock is held (more than once only for an
+    /// `RLock`): what `locked()` reads, without touching the mutex.
+    held: AtomicU32,
 }
 
 /// Python's `multiprocessing.Lock`: one holder at a time, across processes.
@@ -274,11 +277,12 @@ pub struct RLock {
 /// ```
 pub struct LockGuard<'a> {
     mutex: *mut libc::pthread_mutex_t,
-    _lock: PhantomData<&'a ()>,
+    held: &'a AtomicU32,
 }
 
 impl Drop for LockGuard<'_> {
     fn drop(&mut self) {
+        self.held.fetch_sub(1, Ordering::AcqRel);
         unlock_mutex(self.mutex);
     }
 }
@@ -290,20 +294,47 @@ fn new_mutex_block(recursive: bool) -> Result<Block<MutexState>> {
     })
 }
 
+/// The holding count of a lock's block.
+fn held_of(block: &Block<MutexState>) -> &AtomicU32 {
+    let held: *mut AtomicU32 = field!(block, held);
+    // SAFETY: an aligned u32 of the mapped state, only ever used
+    // atomically, by every process; it lives as long as the block.
+    unsafe { &*held }
+}
+
+/// Takes a `Lock` or `RLock`: waiting until `deadline` (for ever if
+/// `None`), or not at all with `now`. As `take_user_lock` if the holder
+/// died, and then the holding count it left is cleared.
 fn acquire_in(
     block: &Block<MutexState>,
     deadline: Option<Instant>,
+    now: bool,
 ) -> Result<Option<LockGuard<'_>>> {
     let mutex = field!(block, mutex);
-    Ok(take_user_lock(mutex, deadline)?.then_some(LockGuard {
-        mutex,
-        _lock: PhantomData,
-    }))
+    let held = held_of(block);
+    let taken = if now {
+        attached(mutex).try_lock()?
+    } else {
+        lock_mutex(mutex, deadline)?
+    };
+    match taken {
+        None => Ok(None),
+        Some(Taken::Ok) => {
+            held.fetch_add(1, Ordering::AcqRel);
+            Ok(Some(LockGuard { mutex, held }))
+        }
+        Some(Taken::OwnerDied) => {
+            held.store(0, Ordering::Release);
+            unlock_mutex(mutex);
+            Err(owner_died())
+        }
+    }
 }
 
 macro_rules! lock_methods {
     ($ty:ident, $recursive:expr) => {
         impl $ty {
+            /// A new lock, free.
             pub fn new() -> Result<$ty> {
                 Ok($ty {
                     block: new_mutex_block($recursive)?,
@@ -314,14 +345,33 @@ macro_rules! lock_methods {
             /// [`Kind::OwnerDied`](crate::Kind::OwnerDied) if its last
             /// holder died holding it (the lock is then free).
             pub fn acquire(&self) -> Result<LockGuard<'_>> {
-                acquire_in(&self.block, None)?
+                acquire_in(&self.block, None, false)?
                     .ok_or_else(|| Error::new("a lock wait with no deadline timed out"))
             }
 
-            /// Takes the lock if it becomes free within `timeout`; as
-            /// [`acquire`](Self::acquire) if its last holder died.
+            /// Takes the lock if it becomes free within `timeout`
+            /// (Python's `acquire(timeout=t)`); `Ok(None)` if it did not.
+            /// As [`acquire`](Self::acquire) if its last holder died.
+            /// Python's negative timeout (wait for ever) has no
+            /// `Duration`: use [`acquire`](Self::acquire).
             pub fn acquire_timeout(&self, timeout: Duration) -> Result<Option<LockGuard<'_>>> {
-                acquire_in(&self.block, Some(Instant::now() + timeout))
+                acquire_in(&self.block, Some(Instant::now() + timeout), false)
+            }
+
+            /// Takes the lock if it is free now, without waiting at all
+            /// (Python's `acquire(block=False)`); `Ok(None)` if it is held.
+            /// As [`acquire`](Self::acquire) if its last holder died.
+            pub fn try_acquire(&self) -> Result<Option<LockGuard<'_>>> {
+                acquire_in(&self.block, None, true)
+            }
+
+            /// Whether some process (this one included) holds the lock now
+            /// (Python 3.14's `locked()`); out of date as soon as read. A
+            /// lock whose holder died reads as held until the next
+            /// `acquire` reports the death (where Python's would stay held
+            /// for ever).
+            pub fn locked(&self) -> bool {
+                held_of(&self.block).load(Ordering::Acquire) != 0
             }
         }
     };
@@ -578,6 +628,7 @@ pub struct ConditionGuard<'a> {
 }
 
 impl Condition {
+    /// A new condition, with a lock of its own.
     pub fn new() -> Result<Condition> {
         let block = Block::new(0, |s: *mut CondState| {
             // SAFETY: fresh shared memory laid out as `CondState`.
@@ -614,9 +665,55 @@ impl ConditionGuard<'_> {
         }
     }
 
-    /// Wakes one waiter.
+    /// Waits until `predicate` is true, as long as it takes (`timeout`
+    /// `None`) or at most `timeout` in all (Python's `wait_for`). Checks
+    /// the predicate first, without waiting, and after each wake-up, with
+    /// the lock held; returns its last value: `false` only if the time ran
+    /// out. An error from the predicate (a [`Value`] read, say) is
+    /// returned as is, with the lock still held.
+    ///
+    /// ```no_run
+    /// # fn f(cond: &common::Condition, ready: &common::Value<u32>) -> common::Result<()> {
+    /// // Python: with cond: ok = cond.wait_for(lambda: ready.value > 0, timeout=1.0)
+    /// let mut guard = cond.acquire()?;
+    /// let ok = guard.wait_for(|| Ok(ready.get()? > 0), Some(std::time::Duration::from_secs(1)))?;
+    /// # Ok(()) }
+    /// ```
+    pub fn wait_for(
+        &mut self,
+        mut predicate: impl FnMut() -> Result<bool>,
+        timeout: Option<Duration>,
+    ) -> Result<bool> {
+        let deadline = timeout.map(|t| Instant::now() + t);
+        let mut result = predicate()?;
+        while !result {
+            let left = remaining(deadline);
+            if left.is_some_and(|left| left.is_zero()) {
+                break;
+            }
+            self.wait(left)?;
+            result = predicate()?;
+        }
+        Ok(result)
+    }
+
+    /// Wakes one waiter (Python's `notify()`).
     pub fn notify(&self) {
         notify_seq(seq!(self.condition.block), 1);
+    }
+
+    /// Wakes at most `n` waiters (Python's `notify(n)`). As with every
+    /// condition variable, a waiter that was just about to sleep may wake
+    /// as well.
+    pub fn notify_n(&self, n: usize) {
+        if n == 0 {
+            // Python's notify(0) wakes nobody: not even a waiter about to sleep.
+            return;
+        }
+        notify_seq(
+            seq!(self.condition.block),
+            i32::try_from(n).unwrap_or(i32::MAX),
+        );
     }
 
     /// Wakes every waiter.
@@ -644,13 +741,26 @@ struct BarrierState {
     broken: u32,
     /// With `BROKEN_DEAD`: the pid of the party that died.
     dead: i32,
+    /// Whether `timeout_ns` is the default timeout of `wait(None)`.
+    has_timeout: u32,
+    /// Whether `action` is the offset of an action (see `with_options`).
+    has_action: u32,
     generation: u64,
+    /// Bit `g % 64` set: round `g` ended by a `reset`, not by passing, so
+    /// its waiters fail. Kept for 64 rounds: a waiter takes at most
+    /// `PARTY_CHECK` to notice its round has ended, far less than 64 rounds.
+    resets: u64,
+    timeout_ns: u64,
+    /// The action, as an offset from a fixed function of the program, the
+    /// same in every process (as a `Process`'s target travels).
+    action: i64,
     // Then `parties` slots of `Party`: who has waited here.
 }
 
 const BROKEN_GAVE_UP: u32 = 1;
 const BROKEN_DEAD: u32 = 2;
 const BROKEN_DIED_INSIDE: u32 = 3;
+const BROKEN_ACTION: u32 = 4;
 
 /// A process that has waited at the barrier, and when it started (so a
 /// recycled pid is not taken for it).
@@ -709,14 +819,58 @@ fn has_died(party: Party) -> bool {
 /// the barrier breaks, as when a wait times out: every wait, now and later,
 /// fails (Python's `BrokenBarrierError`) instead of waiting for ever. So
 /// give each set of processes a barrier of its own: one that was used by
-/// processes that have since ended counts them as dead parties.
+/// processes that have since ended counts them as dead parties, until
+/// [`reset`](Barrier::reset).
+///
+/// Every way a barrier breaks (a timeout, [`abort`](Barrier::abort),
+/// [`reset`](Barrier::reset), a dead party, a panicking action) fails the
+/// waits with a [`Kind::BrokenBarrier`](crate::Kind::BrokenBarrier) error.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct Barrier {
     block: Block<BarrierState>,
 }
 
 impl Barrier {
+    /// A barrier for `parties` processes (Python's `Barrier(parties)`);
+    /// 0 parties is a usage error.
     pub fn new(parties: u32) -> Result<Barrier> {
+        Self::with_options(parties, None, None)
+    }
+
+    /// A barrier whose `wait(None)` waits at most `timeout` (Python's
+    /// `Barrier(parties, timeout=t)`); a `wait(Some(t))` still uses its own.
+    pub fn with_timeout(parties: u32, timeout: Duration) -> Result<Barrier> {
+        Self::with_options(parties, None, Some(timeout))
+    }
+
+    /// A barrier that runs `action` once per round (Python's
+    /// `Barrier(parties, action)`): in the process that arrives last, after
+    /// every party has arrived and before any is let go. If it panics, the
+    /// barrier breaks: that process's `wait` and the others' fail with
+    /// [`Kind::BrokenBarrier`](crate::Kind::BrokenBarrier).
+    ///
+    /// `action` must be a function of this program (not of a shared
+    /// library), like a [`Process`](crate::Process)'s target: every process
+    /// finds it at the same place relative to the program's code.
+    ///
+    /// ```no_run
+    /// fn all_here() {
+    ///     println!("everybody is here");
+    /// }
+    /// # fn main() -> common::Result<()> {
+    /// let barrier = common::Barrier::with_action(3, all_here)?;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_action(parties: u32, action: fn()) -> Result<Barrier> {
+        Self::with_options(parties, Some(action), None)
+    }
+
+    /// Python's full `Barrier(parties, action=None, timeout=None)`.
+    pub fn with_options(
+        parties: u32,
+        action: Option<fn()>,
+        timeout: Option<Duration>,
+    ) -> Result<Barrier> {
         if parties == 0 {
             return Err(Error::usage("a barrier needs at least 1 party"));
         }
@@ -727,10 +881,41 @@ impl Barrier {
             unsafe {
                 init_mutex(std::ptr::addr_of_mut!((*s).mutex), false)?;
                 (*s).parties = parties;
+                if let Some(t) = timeout {
+                    (*s).has_timeout = 1;
+                    (*s).timeout_ns = u64::try_from(t.as_nanos()).unwrap_or(u64::MAX);
+                }
+                if let Some(action) = action {
+                    (*s).has_action = 1;
+                    (*s).action = crate::process::offset_of(action as usize) as i64;
+                }
             }
             Ok(())
         })?;
         Ok(Barrier { block })
+    }
+
+    /// The default timeout and the action, set once at creation.
+    fn options(&self) -> (Option<Duration>, Option<fn()>) {
+        let state = self.block.ptr();
+        // SAFETY: written once at creation, before the block was shared.
+        let (has_timeout, ns, has_action, action) = unsafe {
+            (
+                (*state).has_timeout,
+                (*state).timeout_ns,
+                (*state).has_action,
+                (*state).action,
+            )
+        };
+        let timeout = (has_timeout != 0).then(|| Duration::from_nanos(ns));
+        let action = (has_action != 0).then(|| {
+            let addr = crate::process::address_of(action as isize);
+            // SAFETY: the offset was taken from a `fn()` of this program
+            // (see `with_action`), and every process runs the same program,
+            // so the address is that function's here too.
+            unsafe { std::mem::transmute::<usize, fn()>(addr) }
+        });
+        (timeout, action)
     }
 
     /// The party slots, after the state.
@@ -789,9 +974,12 @@ impl Barrier {
             0 => return None,
             BROKEN_DEAD => format!("party {dead} died"),
             BROKEN_DIED_INSIDE => "a party died while updating it".to_string(),
+            BROKEN_ACTION => "its action panicked".to_string(),
             _ => "a party timed out or aborted".to_string(),
         };
-        Some(Error::new(format!("the barrier is broken ({why})")))
+        Some(Error::broken_barrier(format!(
+            "the barrier is broken ({why})"
+        )))
     }
 
     /// Takes the mutex; a process that died holding it may have left the
@@ -820,34 +1008,73 @@ impl Barrier {
         }
     }
 
+    /// Ends round `round`, opening the next one; `reset` says the round's
+    /// waiters are to fail. Wakes them all. Called with the mutex held.
+    fn end_round(&self, round: u64, reset: bool) {
+        let state = self.block.ptr();
+        let (bit, next) = (1u64 << (round % 64), 1u64 << ((round + 1) % 64));
+        // SAFETY: written with the mutex held.
+        unsafe {
+            let resets = ((*state).resets & !next & !bit) | if reset { bit } else { 0 };
+            (*state).resets = resets;
+        }
+        self.set_counts(0, round + 1);
+        notify_seq(seq!(self.block), i32::MAX);
+    }
+
+    /// Whether round `round`, over, ended by a reset. Mutex held.
+    fn was_reset(&self, round: u64) -> bool {
+        // SAFETY: read with the mutex held.
+        let resets = unsafe { (*self.block.ptr()).resets };
+        resets & (1 << (round % 64)) != 0
+    }
+
+    /// Runs `f` with the mutex held.
+    fn locked<R>(&self, f: impl FnOnce() -> R) -> Result<R> {
+        self.lock()?;
+        let result = f();
+        unlock_mutex(field!(self.block, mutex));
+        Ok(result)
+    }
+
     // ANCHOR: barrier_wait
-    /// Waits until every party has arrived (at most `timeout`, for ever if
-    /// `None`). Returns this process's arrival index, 0 to parties - 1.
+    /// Waits until every party has arrived (at most `timeout`; with `None`,
+    /// the barrier's default timeout if it has one, else for ever).
+    /// Returns this process's arrival index, 0 to parties - 1.
     /// A timeout breaks the barrier, for everyone, as in Python: the
     /// others' waits fail too, instead of waiting for a party that gave up.
     /// So does a party's death: waiters look for dead parties every 100 ms.
+    /// Every such failure is a
+    /// [`Kind::BrokenBarrier`](crate::Kind::BrokenBarrier) error.
     pub fn wait(&self, timeout: Option<Duration>) -> Result<u32> {
-        let deadline = timeout.map(|t| Instant::now() + t);
+        let (default_timeout, action) = self.options();
+        let deadline = timeout.or(default_timeout).map(|t| Instant::now() + t);
         self.lock()?;
         self.enrol();
         if let Some(pid) = self.dead_party() {
             self.break_for(BROKEN_DEAD, pid);
         }
-        let result = self.arrive(deadline);
+        let result = self.arrive(deadline, action);
         unlock_mutex(field!(self.block, mutex));
         result
     }
 
     /// `wait`, with the mutex held.
-    fn arrive(&self, deadline: Option<Instant>) -> Result<u32> {
+    fn arrive(&self, deadline: Option<Instant>, action: Option<fn()>) -> Result<u32> {
         if let Some(e) = self.broken_error() {
             return Err(e);
         }
         let (index, mine) = self.counts();
         if index + 1 == self.parties() {
-            // The last to arrive opens the barrier for this generation.
-            self.set_counts(0, mine + 1);
-            notify_seq(seq!(self.block), i32::MAX);
+            // The last to arrive runs the action, holding the mutex, before
+            // anyone goes on (as Python does), then opens the barrier.
+            if let Some(action) = action
+                && std::panic::catch_unwind(action).is_err()
+            {
+                self.break_for(BROKEN_ACTION, 0);
+                return Err(self.broken_error().expect("just broken"));
+            }
+            self.end_round(mine, false);
             return Ok(index);
         }
         self.set_counts(index + 1, mine);
@@ -860,6 +1087,9 @@ impl Barrier {
                 self.break_for(BROKEN_DIED_INSIDE, 0);
             }
             if self.counts().1 != mine {
+                if self.was_reset(mine) {
+                    return Err(Error::broken_barrier("the barrier was reset"));
+                }
                 return Ok(index);
             }
             if let Some(e) = self.broken_error() {
@@ -867,7 +1097,7 @@ impl Barrier {
             }
             if expired(deadline) {
                 self.break_for(BROKEN_GAVE_UP, 0);
-                return Err(Error::timeout("timed out waiting at the barrier"));
+                return Err(Error::broken_barrier("timed out waiting at the barrier"));
             }
             if let Some(pid) = self.dead_party() {
                 self.break_for(BROKEN_DEAD, pid);
@@ -876,14 +1106,53 @@ impl Barrier {
     }
     // ANCHOR_END: barrier_wait
 
-    /// Breaks the barrier: every waiter, now and later, gets an error.
+    /// Breaks the barrier (Python's `abort()`): every waiter, now and
+    /// later, gets a [`Kind::BrokenBarrier`](crate::Kind::BrokenBarrier)
+    /// error, until [`reset`](Self::reset).
     pub fn abort(&self) -> Result<()> {
-        self.lock()?;
-        self.break_for(BROKEN_GAVE_UP, 0);
-        unlock_mutex(field!(self.block, mutex));
-        Ok(())
+        self.locked(|| self.break_for(BROKEN_GAVE_UP, 0))
     }
 
+    /// Puts the barrier back as it was made (Python's `reset()`): the
+    /// processes waiting now fail with a
+    /// [`Kind::BrokenBarrier`](crate::Kind::BrokenBarrier) error ("the
+    /// barrier was reset"), a broken barrier is whole again, and the next
+    /// `parties` waits pass together. It also forgets who its parties were,
+    /// so a dead party no longer breaks it.
+    pub fn reset(&self) -> Result<()> {
+        self.locked(|| {
+            let state = self.block.ptr();
+            // SAFETY: written with the mutex held; slots `0..parties` exist.
+            unsafe {
+                (*state).broken = 0;
+                (*state).dead = 0;
+                std::ptr::write_bytes(self.slots(), 0, self.parties() as usize);
+            }
+            self.end_round(self.counts().1, true);
+        })
+    }
+
+    /// How many processes wait at the barrier now (Python's `n_waiting`);
+    /// 0 once it is broken.
+    pub fn n_waiting(&self) -> Result<u32> {
+        self.locked(|| {
+            if self.broken_error().is_some() {
+                0
+            } else {
+                self.counts().0
+            }
+        })
+    }
+
+    /// Whether the barrier is broken (Python's `broken`): a wait timed out,
+    /// it was aborted, a party died or its action panicked, and no
+    /// [`reset`](Self::reset) since. A dead party is found by the waits, so
+    /// one that died while nobody waits shows here only after the next.
+    pub fn broken(&self) -> Result<bool> {
+        self.locked(|| self.broken_error().is_some())
+    }
+
+    /// How many processes must wait to pass (Python's `parties`).
     pub fn parties(&self) -> u32 {
         let parties = field!(self.block, parties);
         // SAFETY: set once at creation, never changed.
@@ -994,6 +1263,9 @@ pub struct ArrayGuard<'a, T: Shareable> {
 }
 
 impl<T: Shareable> Array<T> {
+    /// An array holding a copy of `values` (Python's `Array(typecode,
+    /// values)`; Python's `Array(typecode, n)`, n zeros, is
+    /// `Array::new(&[0; n])`).
     pub fn new(values: &[T]) -> Result<Array<T>> {
         let len = values.len();
         let block = Block::new(
@@ -1020,12 +1292,20 @@ impl<T: Shareable> Array<T> {
         unsafe { self.block.ptr().cast::<u8>().add(DATA).cast() }
     }
 
+    /// An array with no lock (Python's `Array(typecode, values,
+    /// lock=False)`, which returns a `RawArray`): see [`RawArray`].
+    pub fn unlocked(values: &[T]) -> Result<RawArray<T>> {
+        RawArray::new(values)
+    }
+
+    /// How many elements (Python's `len(arr)`).
     pub fn len(&self) -> usize {
         let len = field!(self.block, len);
         // SAFETY: set once at creation.
         unsafe { *len }
     }
 
+    /// Whether it has no element.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -1033,6 +1313,12 @@ impl<T: Shareable> Array<T> {
     /// Takes the array's lock: Python's `with arr.get_lock():`. Fails with
     /// [`Kind::OwnerDied`](crate::Kind::OwnerDied) if its last holder died
     /// holding it (the lock is then free).
+    ///
+    /// The guard is also the array (Python's `get_obj()`): read and write
+    /// it as a slice while the lock is held. Python's lock is an `RLock`,
+    /// so `arr[i]` inside `with arr.get_lock():` works there; here the lock
+    /// is not re-entrant, so use the guard, not [`get`](Self::get) or
+    /// [`set`](Self::set), while holding it (they would wait for ever).
     pub fn lock(&self) -> Result<ArrayGuard<'_, T>> {
         take_user_lock(field!(self.block, mutex), None)?;
         Ok(ArrayGuard {
@@ -1062,6 +1348,13 @@ impl<T: Shareable> Array<T> {
         Ok(())
     }
 
+    /// Python's name for [`lock`](Self::lock): `with arr.get_lock():`
+    /// becomes `let mut arr = arr.get_lock()?;`.
+    pub fn get_lock(&self) -> Result<ArrayGuard<'_, T>> {
+        self.lock()
+    }
+
+    /// Every element, read under the lock (Python's `arr[:]`).
     pub fn to_vec(&self) -> Result<Vec<T>> {
         Ok(self.lock()?.to_vec())
     }
@@ -1123,25 +1416,44 @@ pub struct ValueGuard<'a, T: Shareable> {
 }
 
 impl<T: Shareable> Value<T> {
+    /// A value in shared memory, with a lock (Python's `Value(typecode,
+    /// value)`).
     pub fn new(value: T) -> Result<Value<T>> {
         Ok(Value {
             array: Array::new(&[value])?,
         })
     }
 
+    /// A value with no lock (Python's `Value(typecode, value, lock=False)`,
+    /// which returns a `RawValue`): see [`RawValue`].
+    pub fn unlocked(value: T) -> Result<RawValue<T>> {
+        RawValue::new(value)
+    }
+
+    /// Reads the value under its lock (Python's `v.value`).
     pub fn get(&self) -> Result<T> {
         self.array.get(0)
     }
 
+    /// Writes the value under its lock (Python's `v.value = x`).
     pub fn set(&self, value: T) -> Result<()> {
         self.array.set(0, value)
     }
 
-    /// Takes the value's lock: Python's `with v.get_lock():`.
+    /// Takes the value's lock: Python's `with v.get_lock():`. The guard is
+    /// also the value (Python's `get_obj()`): `*guard += 1`. The lock is
+    /// not re-entrant (Python's is an `RLock`): while holding it, use the
+    /// guard, not [`get`](Self::get) or [`set`](Self::set).
     pub fn lock(&self) -> Result<ValueGuard<'_, T>> {
         Ok(ValueGuard {
             inner: self.array.lock()?,
         })
+    }
+
+    /// Python's name for [`lock`](Self::lock): `with v.get_lock():
+    /// v.value += 1` becomes `*v.get_lock()? += 1`.
+    pub fn get_lock(&self) -> Result<ValueGuard<'_, T>> {
+        self.lock()
     }
 }
 
@@ -1155,5 +1467,196 @@ impl<T: Shareable> Deref for ValueGuard<'_, T> {
 impl<T: Shareable> DerefMut for ValueGuard<'_, T> {
     fn deref_mut(&mut self) -> &mut T {
         &mut self.inner[0]
+    }
+}
+
+// ---------------------------------------------------------------------------
+// RawValue and RawArray.
+
+/// Reads a `T` from shared memory that other processes may write at the
+/// same time. Types of 1, 2, 4 or 8 bytes aligned to their size (every
+/// number, `bool`, `char`) are read with one atomic load, so never torn;
+/// bigger ones are copied with a volatile read, and may mix the bytes of
+/// two writes.
+///
+/// # Safety
+/// `p` must point to a `T` in mapped shared memory, aligned, that only
+/// `store` writes (or that was initialised with a valid `T`).
+unsafe fn load<T: Shareable>(p: *const T) -> T {
+    use std::mem::{align_of, transmute_copy};
+    use std::sync::atomic::{AtomicU8, AtomicU16, AtomicU64};
+    let atomic = align_of::<T>() == size_of::<T>();
+    // SAFETY: for each size, an atomic of that size and alignment (checked
+    // just above) at `p`, as the caller promised; the bits copied out are a
+    // `T` that `store` wrote whole. Otherwise a volatile copy of the `T`.
+    unsafe {
+        match size_of::<T>() {
+            1 if atomic => transmute_copy(&(*p.cast::<AtomicU8>()).load(Ordering::SeqCst)),
+            2 if atomic => transmute_copy(&(*p.cast::<AtomicU16>()).load(Ordering::SeqCst)),
+            4 if atomic => transmute_copy(&(*p.cast::<AtomicU32>()).load(Ordering::SeqCst)),
+            8 if atomic => transmute_copy(&(*p.cast::<AtomicU64>()).load(Ordering::SeqCst)),
+            _ => std::ptr::read_volatile(p),
+        }
+    }
+}
+
+/// Writes a `T` as [`load`] reads it.
+///
+/// # Safety
+/// As for [`load`].
+unsafe fn store<T: Shareable>(p: *mut T, value: T) {
+    use std::mem::{align_of, transmute_copy};
+    use std::sync::atomic::{AtomicU8, AtomicU16, AtomicU64};
+    let atomic = align_of::<T>() == size_of::<T>();
+    // SAFETY: as in `load`; `T` is plain data of the atomic's size, so its
+    // bits make a number of that size.
+    unsafe {
+        match size_of::<T>() {
+            1 if atomic => (*p.cast::<AtomicU8>()).store(transmute_copy(&value), Ordering::SeqCst),
+            2 if atomic => (*p.cast::<AtomicU16>()).store(transmute_copy(&value), Ordering::SeqCst),
+            4 if atomic => (*p.cast::<AtomicU32>()).store(transmute_copy(&value), Ordering::SeqCst),
+            8 if atomic => (*p.cast::<AtomicU64>()).store(transmute_copy(&value), Ordering::SeqCst),
+            _ => std::ptr::write_volatile(p, value),
+        }
+    }
+}
+
+/// Python's `multiprocessing.sharedctypes.RawArray`: a fixed number of
+/// `T`s in shared memory, with no lock. Each `get` and `set` copies one
+/// element in or out; no reference into the shared memory is handed out.
+///
+/// With no lock, nothing keeps two processes from updating an element at
+/// once (`set(i, get(i)? + 1)` loses counts, as in Python): use it for
+/// data that one process writes and others read after some other
+/// synchronisation (a [`Barrier`], an [`Event`], a join), or take an
+/// [`Array`]. An element of 1, 2, 4 or 8 bytes aligned to its size (every
+/// number, `bool`, `char`) is read and written whole; a bigger one (a
+/// `#[repr(C)]` struct) may be read half old, half new if a write races
+/// the read.
+#[derive(Serialize, Deserialize)]
+#[serde(bound = "")]
+pub struct RawArray<T: Shareable> {
+    // The layout of an `Array`'s block; its mutex is never used.
+    block: Block<ArrayState>,
+    _items: PhantomData<T>,
+}
+
+impl<T: Shareable> Clone for RawArray<T> {
+    fn clone(&self) -> Self {
+        RawArray {
+            block: self.block.clone(),
+            _items: PhantomData,
+        }
+    }
+}
+
+impl<T: Shareable> RawArray<T> {
+    /// An array holding a copy of `values` (Python's `RawArray(typecode,
+    /// values)`).
+    pub fn new(values: &[T]) -> Result<RawArray<T>> {
+        let len = values.len();
+        let block = Block::new(
+            DATA - size_of::<ArrayState>() + std::mem::size_of_val(values),
+            |s: *mut ArrayState| {
+                // SAFETY: fresh shared memory, big enough for the state and
+                // the data, which starts aligned for any `Shareable`.
+                unsafe {
+                    (*s).len = len;
+                    let data = s.cast::<u8>().add(DATA).cast::<T>();
+                    std::ptr::copy_nonoverlapping(values.as_ptr(), data, len);
+                }
+                Ok(())
+            },
+        )?;
+        Ok(RawArray {
+            block,
+            _items: PhantomData,
+        })
+    }
+
+    /// How many elements (Python's `len(arr)`).
+    pub fn len(&self) -> usize {
+        let len = field!(self.block, len);
+        // SAFETY: set once at creation.
+        unsafe { *len }
+    }
+
+    /// Whether it has no element.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Element `i`'s address, or an error naming the length.
+    fn slot(&self, i: usize) -> Result<*mut T> {
+        if i >= self.len() {
+            return Err(Error::new(format!(
+                "index {i} out of range (length {})",
+                self.len()
+            )));
+        }
+        // SAFETY: the data lies DATA bytes into the block, `len` elements long.
+        Ok(unsafe { self.block.ptr().cast::<u8>().add(DATA).cast::<T>().add(i) })
+    }
+
+    /// A copy of element `i` (Python's `arr[i]`); an error if `i` is out
+    /// of range (Python's `IndexError`).
+    pub fn get(&self, i: usize) -> Result<T> {
+        let slot = self.slot(i)?;
+        // SAFETY: an element of the mapped array, written only by `store`.
+        Ok(unsafe { load(slot) })
+    }
+
+    /// Writes element `i` (Python's `arr[i] = x`); an error if `i` is out
+    /// of range.
+    pub fn set(&self, i: usize, value: T) -> Result<()> {
+        let slot = self.slot(i)?;
+        // SAFETY: as in `get`.
+        unsafe { store(slot, value) };
+        Ok(())
+    }
+
+    /// Every element, each copied as [`get`](Self::get) does (Python's
+    /// `arr[:]`): with no lock, not one snapshot if others write meanwhile.
+    pub fn to_vec(&self) -> Vec<T> {
+        (0..self.len())
+            .map(|i| self.get(i).expect("in range"))
+            .collect()
+    }
+}
+
+/// Python's `multiprocessing.sharedctypes.RawValue` (and what
+/// `Value(typecode, v, lock=False)` returns): one `T` in shared memory,
+/// with no lock. `get` and `set` copy it out and in, whole for every
+/// number, `bool` and `char`; see [`RawArray`] for what no lock means.
+#[derive(Serialize, Deserialize)]
+#[serde(bound = "")]
+pub struct RawValue<T: Shareable> {
+    array: RawArray<T>,
+}
+
+impl<T: Shareable> Clone for RawValue<T> {
+    fn clone(&self) -> Self {
+        RawValue {
+            array: self.array.clone(),
+        }
+    }
+}
+
+impl<T: Shareable> RawValue<T> {
+    /// A value in shared memory (Python's `RawValue(typecode, value)`).
+    pub fn new(value: T) -> Result<RawValue<T>> {
+        Ok(RawValue {
+            array: RawArray::new(&[value])?,
+        })
+    }
+
+    /// A copy of the value (Python's `v.value`).
+    pub fn get(&self) -> T {
+        self.array.get(0).expect("a value has one element")
+    }
+
+    /// Writes the value (Python's `v.value = x`).
+    pub fn set(&self, value: T) {
+        self.array.set(0, value).expect("a value has one element")
     }
 }

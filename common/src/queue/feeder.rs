@@ -21,7 +21,7 @@ use crate::{Error, Result};
 use crossbeam_channel::{Receiver, Sender, unbounded};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use std::os::fd::AsFd;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
@@ -41,6 +41,10 @@ pub(crate) struct FeederState {
     pending: AtomicUsize,
     /// The first error the feeder met, reported by the next `put`.
     failed: Mutex<Option<Error>>,
+    /// Set by `cancel_join_thread`: nobody waits for this feeder any more
+    /// (shared with the queue's handles, which may set it before the
+    /// feeder starts).
+    cancelled: Arc<AtomicBool>,
 }
 
 /// Every feeder this process started, for the flush at exit. Only threads
@@ -49,11 +53,12 @@ pub(crate) struct FeederState {
 static FEEDERS: Mutex<Vec<Weak<FeederState>>> = Mutex::new(Vec::new());
 
 impl Feeder {
-    pub(crate) fn start(ends: Arc<Ends>) -> Result<Feeder> {
+    pub(crate) fn start(ends: Arc<Ends>, cancelled: Arc<AtomicBool>) -> Result<Feeder> {
         let (tx, rx) = unbounded();
         let state = Arc::new(FeederState {
             pending: AtomicUsize::new(0),
             failed: Mutex::new(None),
+            cancelled,
         });
         let for_thread = state.clone();
         std::thread::Builder::new()
@@ -85,10 +90,11 @@ impl FeederState {
         self.failed.lock().unwrap_or_else(|p| p.into_inner()).take()
     }
 
-    /// Waits until everything handed to the feeder is written.
+    /// Waits until everything handed to the feeder is written, unless
+    /// `cancel_join_thread` was called (then the rest may be lost).
     pub(crate) fn flush(&self) {
         let mut nap = Duration::from_micros(50);
-        while self.pending() > 0 {
+        while self.pending() > 0 && !self.cancelled.load(Ordering::Acquire) {
             std::thread::sleep(nap);
             nap = (nap * 2).min(Duration::from_millis(5));
         }
@@ -123,7 +129,7 @@ fn feed(ends: &Ends, rx: &Receiver<Outgoing>, state: &FeederState) {
 
 /// Waits (at most a little while: room may come without a wake-up when
 /// several processes write) until the queue's socket can take more.
-fn wait_writable(ends: &Ends) {
+pub(crate) fn wait_writable(ends: &Ends) {
     let mut fds = [PollFd::new(ends.writer.as_fd(), PollFlags::POLLOUT)];
     let _ = poll(&mut fds, PollTimeout::from(100u8));
 }

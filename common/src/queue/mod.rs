@@ -12,9 +12,19 @@
 //! taken, never while waiting for one, so a consumer terminated while it
 //! waits takes nothing with it. The locks and the item count behind
 //! `qsize` live in a small block of shared memory.
+//!
+//! A queue made with [`Queue::with_maxsize`] is bounded: `put` waits while
+//! it holds `maxsize` items, on a futex in the same block, holding no lock.
+//! [`JoinableQueue`] adds Python's `task_done`/`join`, and [`SimpleQueue`]
+//! is Python's queue without a feeder thread.
 
 mod feeder;
+mod joinable;
+mod simple;
 mod wire;
+
+pub use joinable::JoinableQueue;
+pub use simple::SimpleQueue;
 
 pub(crate) use feeder::{THREAD_NAME as FEEDER_THREAD, flush_all, forget_all};
 
@@ -28,13 +38,29 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::cell::RefCell;
 use std::marker::PhantomData;
 use std::os::fd::AsFd;
-use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use wire::{Outgoing, Received, Sent};
 
-/// A queue of `T`s shared by processes. Clone it to keep a handle while
-/// giving one to a child: `Process::with_args(producer, queue.clone())`.
+/// A queue of `T`s shared by processes (Python's `multiprocessing.Queue`).
+/// Clone it to keep a handle while giving one to a child:
+/// `Process::with_args(producer, queue.clone())`. Clones in one process
+/// are the same queue object, as `q2 = q` is in Python: closing one closes
+/// both.
+///
+/// ```no_run
+/// # fn main() -> common::Result<()> {
+/// // Python: q = Queue(maxsize=2); q.put(1); q.put(2); q.put_nowait(3) -> queue.Full
+/// let q = common::Queue::<u32>::with_maxsize(2)?;
+/// q.put(&1)?;
+/// q.put(&2)?;
+/// assert!(q.full());
+/// assert!(q.put_nowait(&3).unwrap_err().is_full());
+/// assert_eq!(q.get_nowait()?, 1);
+/// # Ok(())
+/// # }
+/// ```
 pub struct Queue<T> {
     inner: Arc<Inner>,
     _items: PhantomData<fn() -> T>,
@@ -45,6 +71,10 @@ pub struct Queue<T> {
 struct Inner {
     ends: Arc<Ends>,
     feeder: Mutex<Option<Feeder>>,
+    /// Set by `close`: this process puts and gets no more.
+    closed: AtomicBool,
+    /// Set by `cancel_join_thread`, and shared with the feeder.
+    cancelled: Arc<AtomicBool>,
 }
 
 /// The socket's two ends and the shared block (shared with the feeder).
@@ -68,7 +98,12 @@ const COUNT: usize = 2 * RawMutex::SIZE;
 const BROKEN: usize = COUNT + 8;
 const WRITING_PIECES: usize = BROKEN + 4;
 const READING_PIECES: usize = BROKEN + 8;
-const SHARED_SIZE: usize = READING_PIECES + 8;
+/// The bound (0: none), set at creation.
+const MAXSIZE: usize = READING_PIECES + 4;
+/// Bumped whenever an item leaves a bounded queue: putters waiting for
+/// room sleep on it (a futex word).
+const ROOM: usize = READING_PIECES + 8;
+const SHARED_SIZE: usize = ROOM + 8;
 
 /// A mutex of the shared block, held: released when dropped, whatever
 /// path the code takes (an error included).
@@ -131,8 +166,54 @@ impl Ends {
         }
     }
 
+    fn maxsize(&self) -> i64 {
+        i64::from(self.flag(MAXSIZE).load(Ordering::Relaxed))
+    }
+
+    /// Counts an item in, first waiting (until `deadline`, for ever if
+    /// `None`) while a bounded queue is full. Holds no lock while waiting.
+    // ANCHOR: reserve
+    fn reserve(&self, deadline: Option<Instant>) -> Result<()> {
+        let max = self.maxsize();
+        if max == 0 {
+            self.count().fetch_add(1, Ordering::AcqRel);
+            return Ok(());
+        }
+        let room = self.flag(ROOM);
+        loop {
+            // Read the wake-up word first: a get after this read changes
+            // it, so the sleep below does not miss that get.
+            let seen = room.load(Ordering::Acquire);
+            let n = self.count().load(Ordering::Acquire);
+            if n < max {
+                if (self.count())
+                    .compare_exchange(n, n + 1, Ordering::AcqRel, Ordering::Acquire)
+                    .is_ok()
+                {
+                    return Ok(());
+                }
+                continue;
+            }
+            let left = crate::shm::remaining(deadline);
+            if left.is_some_and(|left| left.is_zero()) {
+                return Err(Error::full(format!("the queue is full ({max} items)")));
+            }
+            crate::sync::futex_wait(room, seen, left)?;
+        }
+    }
+    // ANCHOR_END: reserve
+
+    /// Counts an item out (got, or dropped by a failed put), making room
+    /// in a bounded queue for the putters waiting.
     fn uncount(&self) {
         self.count().fetch_sub(1, Ordering::AcqRel);
+        if self.maxsize() != 0 {
+            let room = self.flag(ROOM);
+            room.fetch_add(1, Ordering::AcqRel);
+            // Every waiter: one woken that has meanwhile timed out, or been
+            // killed, must not swallow the only wake-up.
+            crate::sync::futex_wake(room, i32::MAX);
+        }
     }
 
     // ANCHOR: try_put
@@ -188,7 +269,16 @@ impl Inner {
         Inner {
             ends: Arc::new(ends),
             feeder: Mutex::new(None),
+            closed: AtomicBool::new(false),
+            cancelled: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    fn check_open(&self) -> Result<()> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(Error::usage("the queue is closed in this process"));
+        }
+        Ok(())
     }
 }
 
@@ -207,8 +297,42 @@ thread_local! {
 }
 
 impl<T: Serialize + DeserializeOwned> Queue<T> {
-    /// An empty queue.
+    /// An empty queue with no bound (Python's `Queue()`): `put` never waits.
     pub fn new() -> Result<Queue<T>> {
+        Self::make(0)
+    }
+
+    /// An empty queue holding at most `maxsize` items (Python's
+    /// `Queue(maxsize)`): `put` waits while it is full, and
+    /// [`put_timeout`](Self::put_timeout) and [`put_nowait`](Self::put_nowait)
+    /// fail with [`Kind::Full`](crate::Kind::Full) (Python's `queue.Full`).
+    /// Items waiting in a feeder thread count as on the queue, as in Python.
+    ///
+    /// Python takes `maxsize <= 0` to mean "no bound"; here that is
+    /// [`Queue::new`], and `with_maxsize(0)` is a usage error, since a queue
+    /// that holds nothing could never be put to. `maxsize` above `u32::MAX`
+    /// is a usage error too.
+    ///
+    /// A process killed between reserving its room and counting the item
+    /// in (a few instructions), or holding unwritten items in its feeder,
+    /// takes that room with it: as in Python, the queue's count stays
+    /// higher than what can be got.
+    pub fn with_maxsize(maxsize: usize) -> Result<Queue<T>> {
+        if maxsize == 0 {
+            return Err(Error::usage(
+                "a queue's maxsize must be at least 1: use Queue::new() for an unbounded queue",
+            ));
+        }
+        let maxsize = u32::try_from(maxsize).map_err(|_| {
+            Error::usage(format!(
+                "a queue's maxsize must be at most {} (got {maxsize})",
+                u32::MAX
+            ))
+        })?;
+        Self::make(maxsize)
+    }
+
+    fn make(maxsize: u32) -> Result<Queue<T>> {
         let (reader, writer) = socket_pair()?;
         // Reads return every STALL_CHECK while they wait for the rest of a
         // frame in pieces, so that a writer that died half-way is noticed.
@@ -220,8 +344,10 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
             RawMutex::init(shared.as_ptr().add(READ_LOCK))?;
             RawMutex::init(shared.as_ptr().add(WRITE_LOCK))?;
         }
+        let ends = Ends::attach(reader, writer, shared);
+        ends.flag(MAXSIZE).store(maxsize, Ordering::Relaxed);
         Ok(Queue {
-            inner: Arc::new(Inner::new(Ends::attach(reader, writer, shared))),
+            inner: Arc::new(Inner::new(ends)),
             _items: PhantomData,
         })
     }
@@ -231,19 +357,26 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
     /// no room now, the item waits in this process's feeder thread, which
     /// writes it as soon as a reader makes room (Python's `put`). Items put
     /// by one process come out in the order it put them.
+    ///
+    /// On a bounded queue ([`Queue::with_maxsize`]) it first waits, as
+    /// long as it takes, while the queue is full.
     pub fn put(&self, item: &T) -> Result<()> {
-        with_encoded(item, |bytes| self.put_bytes(bytes))
+        with_encoded(item, |bytes| self.put_bytes(bytes, None))
     }
 
-    fn put_bytes(&self, bytes: &[u8]) -> Result<()> {
+    fn put_bytes(&self, bytes: &[u8], deadline: Option<Instant>) -> Result<()> {
         let ends = &self.inner.ends;
+        self.inner.check_open()?;
         ends.check_broken()?;
         let frame = Outgoing::new(bytes)?;
+        // Room first, outside this process's feeder lock: other threads
+        // of this process are not held up while this one waits.
+        ends.reserve(deadline)?;
         let mut feeder = self.inner.feeder.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(e) = feeder.as_ref().and_then(|f| f.state.take_error()) {
+            ends.uncount();
             return Err(e);
         }
-        ends.count().fetch_add(1, Ordering::AcqRel);
         // Straight into the socket, unless earlier items still wait in the
         // feeder: they go first.
         if feeder.as_ref().is_none_or(|f| f.state.pending() == 0) {
@@ -257,15 +390,63 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
             }
         }
         if feeder.is_none() {
-            *feeder = Some(Feeder::start(ends.clone())?);
+            match Feeder::start(ends.clone(), self.inner.cancelled.clone()) {
+                Ok(started) => *feeder = Some(started),
+                Err(e) => {
+                    ends.uncount();
+                    return Err(e);
+                }
+            }
         }
         let feeder = feeder.as_ref().expect("started above");
         feeder.send(frame).inspect_err(|_| ends.uncount())
     }
     // ANCHOR_END: put
 
+    /// Puts an item, waiting at most `timeout` for room on a bounded queue;
+    /// a [`Kind::Full`](crate::Kind::Full) error if none came (Python's
+    /// `put(item, timeout=t)` raising `queue.Full`). The item is then not
+    /// on the queue, and the queue is as it was. On an unbounded queue it
+    /// is [`put`](Self::put).
+    pub fn put_timeout(&self, item: &T, timeout: Duration) -> Result<()> {
+        with_encoded(item, |bytes| {
+            self.put_bytes(bytes, Some(Instant::now() + timeout))
+        })
+    }
+
+    /// Puts an item if a bounded queue has room now, else fails with
+    /// [`Kind::Full`](crate::Kind::Full) (Python's `put_nowait`).
+    pub fn put_nowait(&self, item: &T) -> Result<()> {
+        with_encoded(item, |bytes| self.put_bytes(bytes, Some(Instant::now())))
+    }
+
+    /// Writes an item straight into the socket, from this thread, waiting
+    /// (holding no lock) while the socket is full: for [`SimpleQueue`].
+    fn put_direct(&self, bytes: &[u8]) -> Result<()> {
+        let ends = &*self.inner.ends;
+        self.inner.check_open()?;
+        ends.check_broken()?;
+        let frame = Outgoing::new(bytes)?;
+        ends.reserve(None)?;
+        loop {
+            match ends.try_put(&frame) {
+                Ok(Sent::Whole) => return Ok(()),
+                Ok(Sent::NoRoom) => feeder::wait_writable(ends),
+                Ok(Sent::TooManyDescriptors) => std::thread::sleep(Duration::from_millis(5)),
+                Ok(Sent::Partial(_)) => unreachable!("try_put finishes partial frames"),
+                Err(e) => {
+                    ends.uncount();
+                    return Err(e);
+                }
+            }
+        }
+    }
+
     /// Waits until every item this process put is in the queue's socket
-    /// (Python's `join_thread`). The process does the same when it ends.
+    /// (Python's `join_thread`). The process does the same when it ends,
+    /// unless [`cancel_join_thread`](Self::cancel_join_thread) was called;
+    /// then this returns at once. Unlike Python's, it may be called before
+    /// [`close`](Self::close).
     pub fn join_thread(&self) {
         // The state is cloned so that other threads may go on putting.
         let state = (self.inner.feeder.lock().unwrap_or_else(|p| p.into_inner()))
@@ -274,6 +455,16 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
         if let Some(state) = state {
             state.flush();
         }
+    }
+
+    /// Lets this process end without writing what its feeder still holds
+    /// for this queue (Python's `cancel_join_thread`): neither
+    /// [`join_thread`](Self::join_thread) nor the end of the process waits
+    /// for it any more. Those items are lost (and stay counted in
+    /// [`qsize`](Self::qsize)). For a process that must end even though
+    /// nobody reads what it put.
+    pub fn cancel_join_thread(&self) {
+        self.inner.cancelled.store(true, Ordering::Release);
     }
 
     /// Takes the next item, waiting as long as it takes.
@@ -287,7 +478,16 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
         self.get_until(Some(Instant::now() + timeout))
     }
 
-    /// Takes the next item if there is one now (Python's `get_nowait`).
+    /// Takes the next item if there is one now, else fails with a timeout
+    /// error (Python's `get_nowait`, raising `queue.Empty`):
+    /// [`Kind::Timeout`](crate::Kind::Timeout). An item still in its
+    /// putter's feeder thread is not there yet, as in Python.
+    pub fn get_nowait(&self) -> Result<T> {
+        self.get_until(Some(Instant::now()))
+    }
+
+    /// Takes the next item if there is one now: `Ok(None)` where
+    /// [`get_nowait`](Self::get_nowait) fails.
     pub fn try_get(&self) -> Result<Option<T>> {
         match self.get_until(Some(Instant::now())) {
             Ok(item) => Ok(Some(item)),
@@ -300,6 +500,7 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
     fn get_until(&self, deadline: Option<Instant>) -> Result<T> {
         let ends = &*self.inner.ends;
         let empty = || Error::timeout("the queue stayed empty");
+        self.inner.check_open()?;
         loop {
             ends.check_broken()?;
             // Wait for an item holding no lock: a consumer terminated here
@@ -371,14 +572,34 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
         self.inner.ends.count().load(Ordering::Acquire).max(0) as usize
     }
 
+    /// Whether the queue holds no item ([`qsize`](Self::qsize) is 0);
+    /// as out of date as `qsize`.
     pub fn empty(&self) -> bool {
         self.qsize() == 0
     }
 
-    /// Drops this handle (Python's `close()`): the queue lives on in the
-    /// processes that still hold one, and what this process put is still
-    /// delivered.
-    pub fn close(self) {}
+    /// Whether a bounded queue holds `maxsize` items (always false for an
+    /// unbounded one); as out of date as [`qsize`](Self::qsize).
+    pub fn full(&self) -> bool {
+        let max = self.inner.ends.maxsize();
+        max != 0 && self.inner.ends.count().load(Ordering::Acquire) >= max
+    }
+
+    /// The bound given to [`Queue::with_maxsize`], or `None` for none.
+    pub fn maxsize(&self) -> Option<usize> {
+        let max = self.inner.ends.maxsize();
+        (max != 0).then_some(max as usize)
+    }
+
+    /// Says this process will put and get no more on this queue (Python's
+    /// `close()`): later `put`s and `get`s here, through any clone, fail
+    /// with a [`Kind::Usage`](crate::Kind::Usage) error (Python raises
+    /// `ValueError`/`OSError`). The queue lives on in the other processes,
+    /// and what this process put is still delivered (see
+    /// [`join_thread`](Self::join_thread)).
+    pub fn close(&self) {
+        self.inner.closed.store(true, Ordering::Release);
+    }
 }
 
 impl<T> Serialize for Queue<T> {
@@ -414,6 +635,51 @@ mod tests {
         assert_eq!(q.try_get().unwrap().as_deref(), Some("bb"));
         assert_eq!(q.get_timeout(Duration::from_millis(10)).unwrap(), "ccc");
         assert!(q.empty());
+    }
+
+    #[test]
+    fn maxsize_zero_or_too_big_is_a_usage_error() {
+        for maxsize in [0, u32::MAX as usize + 1] {
+            let err = Queue::<u8>::with_maxsize(maxsize).err().unwrap();
+            assert_eq!(err.kind(), crate::Kind::Usage, "{err}");
+        }
+        let q = Queue::<u8>::with_maxsize(u32::MAX as usize).unwrap();
+        assert_eq!(q.maxsize(), Some(u32::MAX as usize));
+    }
+
+    #[test]
+    fn an_unbounded_queue_is_never_full() {
+        let q = Queue::<u16>::new().unwrap();
+        assert_eq!(q.maxsize(), None);
+        for i in 0..1000 {
+            q.put_nowait(&i).unwrap();
+        }
+        assert!(!q.full());
+        q.put_timeout(&1000, Duration::ZERO).unwrap();
+        for i in 0..=1000 {
+            assert_eq!(q.get().unwrap(), i);
+        }
+    }
+
+    #[test]
+    fn a_bounded_queue_is_full_at_maxsize_and_a_get_makes_room() {
+        let q = Queue::<u8>::with_maxsize(2).unwrap();
+        q.put(&1).unwrap();
+        q.put(&2).unwrap();
+        assert!(q.full());
+        assert!(q.put_nowait(&3).unwrap_err().is_full());
+        assert_eq!(q.qsize(), 2);
+        // A putter in another thread waits for room, and gets it.
+        let putter = {
+            let q = q.clone();
+            std::thread::spawn(move || q.put(&3))
+        };
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(!putter.is_finished());
+        assert_eq!(q.get().unwrap(), 1);
+        putter.join().unwrap().unwrap();
+        assert_eq!([q.get().unwrap(), q.get().unwrap()], [2, 3]);
+        assert!(q.empty() && !q.full());
     }
 
     #[test]
