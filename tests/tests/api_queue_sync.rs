@@ -11,7 +11,7 @@
 use cookbook_tests::{Outcome, Run, bin};
 use std::time::Duration;
 
-const METHODS: [&str; 2] = ["spawn", "fork"];
+use cookbook_tests::START_METHODS as METHODS;
 
 fn probe(case: &str, method: &str) -> Outcome {
     let out = Run::program(bin("api-probe-a"), "api-probe-a")

@@ -179,10 +179,12 @@ fn a_child_holds_only_the_descriptors_it_was_given() {
 fn finished_children_are_reaped_by_the_next_start() {
     for method in METHODS {
         let out = probe("reap-on-start", method);
+        // The fork server reaps its children itself: none is ever ours.
+        let before = method != "forkserver";
         assert_eq!(
             out.lines(),
             [
-                "a zombie before the next start: true",
+                format!("a zombie before the next start: {before}").as_str(),
                 "zombies after it: 0"
             ],
             "{method}"

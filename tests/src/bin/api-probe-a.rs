@@ -20,10 +20,7 @@ fn main() -> std::process::ExitCode {
 fn run() -> Result<()> {
     let mut args = std::env::args().skip(1);
     let case = args.next().unwrap_or_default();
-    let method = match args.next().as_deref() {
-        Some("fork") => StartMethod::Fork,
-        _ => StartMethod::Spawn,
-    };
+    let method: StartMethod = args.next().and_then(|m| m.parse().ok()).unwrap_or_default();
     common::set_start_method(method);
     match case.as_str() {
         "queue-bounded" => queue_bounded(),
