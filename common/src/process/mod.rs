@@ -18,6 +18,7 @@ use nix::unistd::{Pid, getpid, getppid};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fmt;
+use std::os::fd::{AsFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -151,6 +152,39 @@ struct Child {
     daemon: bool,
     /// Python's `exitcode`: set once the child has been reaped.
     exitcode: Mutex<Option<i32>>,
+    /// Python's `sentinel`: a pidfd, readable once the child has ended.
+    /// `None` on a kernel without pidfds (before Linux 5.3).
+    pidfd: Option<Pidfd>,
+}
+
+/// A pidfd, closed on drop only by the process that opened it: a `fork`ed
+/// child has closed its copy already (it keeps only what it was given) and
+/// then drops the parent's registry, which must not close a stale number.
+struct Pidfd {
+    fd: std::mem::ManuallyDrop<OwnedFd>,
+    opener: Pid,
+}
+
+impl Drop for Pidfd {
+    fn drop(&mut self) {
+        if getpid() == self.opener {
+            // SAFETY: dropped once, here, and never used again.
+            unsafe { std::mem::ManuallyDrop::drop(&mut self.fd) };
+        }
+    }
+}
+
+/// A pidfd for a child not yet reaped (so `pid` is still that child's).
+fn open_pidfd(pid: Pid) -> Option<Pidfd> {
+    // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor
+    // (close-on-exec), or -1.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid.as_raw(), 0) };
+    // SAFETY: a descriptor the kernel just opened for us alone.
+    let fd = (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd as i32) })?;
+    Some(Pidfd {
+        fd: std::mem::ManuallyDrop::new(fd),
+        opener: getpid(),
+    })
 }
 
 impl Child {
@@ -405,6 +439,7 @@ impl Process {
             name: self.name.clone(),
             daemon: self.daemon,
             exitcode: Mutex::new(None),
+            pidfd: open_pidfd(pid),
         });
         lock(&CHILDREN).push(child.clone());
         self.child = Some(child);
@@ -446,6 +481,14 @@ impl Process {
         self.started("kill")?.signal(Signal::SIGKILL)
     }
     // ANCHOR_END: terminate
+
+    /// Python's `sentinel`: a descriptor that becomes readable when the
+    /// child ends, for [`crate::wait`] (or any `poll`). `None` before
+    /// `start`, or on a kernel without pidfds (before Linux 5.3). It stays
+    /// readable after the child is joined.
+    pub fn sentinel(&self) -> Option<BorrowedFd<'_>> {
+        self.child.as_ref()?.pidfd.as_ref().map(|p| p.fd.as_fd())
+    }
 
     /// True from `start` until the child has ended.
     pub fn is_alive(&self) -> bool {
