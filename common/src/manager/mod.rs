@@ -311,6 +311,13 @@ macro_rules! proxy_traits {
             }
         }
 
+        /// Python's repr: `<DictProxy object, id 3>`.
+        impl$(<$($t),+>)? std::fmt::Debug for $name$(<$($t),+>)? {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "<{} object, id {}>", stringify!($name), self.handle.id)
+            }
+        }
+
         impl$(<$($t),+>)? serde::Serialize for $name$(<$($t),+>)? {
             fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
                 self.handle.serialize(s)

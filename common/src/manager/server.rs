@@ -210,7 +210,10 @@ fn handle(objects: &Objects, request: Request) -> Reply {
             match catch_unwind(AssertUnwindSafe(|| s.call(&method, &args))) {
                 Ok(Ok(bytes)) => Reply::Value(Some(bytes)),
                 Ok(Err(e)) => failed(e.kind(), e.to_string()),
-                Err(_) => failed(Kind::Failure, format!("method '{method}' panicked")),
+                Err(panic) => failed(
+                    Kind::Failure,
+                    format!("method '{method}' panicked: {}", panic_message(&*panic)),
+                ),
             }
         }
         (_, op) => failed(
@@ -218,6 +221,15 @@ fn handle(objects: &Objects, request: Request) -> Reply {
             format!("object {id} has no operation {op:?}"),
         ),
     }
+}
+
+/// What a panic said, when it said it with a string (as `panic!` does).
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(no message)")
 }
 
 fn dict_op(d: &mut Dict, op: Op) -> Reply {
