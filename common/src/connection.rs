@@ -390,6 +390,31 @@ mod tests {
     }
 
     #[test]
+    fn without_a_key_a_listener_and_a_client_just_connect() {
+        let dir = std::env::temp_dir().join(format!("listener-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for address in [Address::Unix(dir.join("s")), Address::localhost_tcp()] {
+            let listener = Listener::bind(address, None).unwrap();
+            if let Address::Tcp(a) = listener.address() {
+                assert_ne!(a.port(), 0, "the port it got, not 0");
+            }
+            let at = listener.address().clone();
+            let t = std::thread::spawn(move || {
+                let c = client(&at, None)?;
+                c.send(&41u32)?;
+                c.recv::<u32>()
+            });
+            let conn = listener.accept().unwrap();
+            conn.send(&(conn.recv::<u32>().unwrap() + 1)).unwrap();
+            assert_eq!(t.join().unwrap().unwrap(), 42);
+            listener.close();
+        }
+        // The Unix listener removed its socket file when closed.
+        assert!(!dir.join("s").exists());
+        std::fs::remove_dir(&dir).unwrap();
+    }
+
+    #[test]
     fn addresses_read_back_as_written() {
         for a in ["unix:/tmp/x", "tcp:127.0.0.1:5000"] {
             assert_eq!(a.parse::<Address>().unwrap().to_string(), a);

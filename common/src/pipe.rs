@@ -573,6 +573,18 @@ mod tests {
     }
 
     #[test]
+    fn recv_bytes_max_refuses_a_longer_message_and_breaks_the_end() {
+        let (a, b) = pipe(true).unwrap();
+        a.send_bytes(b"12345").unwrap();
+        assert_eq!(b.recv_bytes_max(5).unwrap(), b"12345");
+        a.send_bytes(b"123456").unwrap();
+        assert!(b.recv_bytes_max(5).is_err());
+        // As in Python, the connection is closed after a bad length.
+        a.send_bytes(b"1").unwrap();
+        assert!(b.recv_bytes().unwrap_err().to_string().contains("broken"));
+    }
+
+    #[test]
     fn a_16_mib_message_arrives_intact() {
         let (a, b) = pipe(true).unwrap();
         let big: Vec<u8> = (0..16 << 20).map(|i: u32| (i % 253) as u8).collect();

@@ -363,7 +363,7 @@ pub struct ManagerBuilder {
 }
 
 impl ManagerBuilder {
-    /// Registers a type under `type_id`: [`Manager::create`] then makes an
+    /// Registers a type under `type_id`: [`Manager::create_shared`] then makes an
     /// object with `constructor` in the server and returns a
     /// [`SharedProxy`] to it (Python's `MyManager.register('Counter',
     /// Counter)`). `constructor` is a plain function, so that the server,
