@@ -50,8 +50,8 @@ pub use pickle::{dumps, loads};
 pub use pipe::{Connection, DEFAULT_MAX_MESSAGE, max_message_size, pipe, set_max_message_size};
 pub use pool::{AsyncResult, Imap, MapResult, Pool, PoolBuilder};
 pub use process::{
-    CurrentProcess, Process, Run, StartMethod, active_children, current_process, get_start_method,
-    set_start_method,
+    CurrentProcess, Process, Run, StartMethod, active_children, current_process,
+    get_all_start_methods, get_start_method, set_start_method,
 };
 pub use queue::Queue;
 pub use shm::SharedMemory;
@@ -90,6 +90,7 @@ pub fn main(body: impl FnOnce() -> Result<()>) -> ExitCode {
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body));
     process::finish_children();
     queue::flush_all();
+    process::shutdown_forkserver();
     match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(e)) => {

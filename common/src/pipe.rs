@@ -517,8 +517,10 @@ pub(crate) fn readable(fd: BorrowedFd<'_>, deadline: Option<Instant>) -> Result<
     loop {
         let timeout = match crate::shm::remaining(deadline) {
             None => PollTimeout::NONE,
-            Some(left) => PollTimeout::try_from(left.as_millis().min(i32::MAX as u128) as i32)
-                .unwrap_or(PollTimeout::MAX),
+            Some(left) => {
+                PollTimeout::try_from(left.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32)
+                    .unwrap_or(PollTimeout::MAX)
+            }
         };
         let mut fds = [PollFd::new(fd, PollFlags::POLLIN)];
         match poll(&mut fds, timeout) {

@@ -91,6 +91,27 @@ fn wait_returns_what_is_ready_in_order_and_nothing_after_a_timeout() {
     );
 }
 
+#[test]
+fn wait_sees_the_sentinel_of_a_fork_servers_child() {
+    // The fork server's children are not ours: their sentinel is the
+    // pidfd the server's reply came with.
+    let out = probe_run(&["wait", "forkserver"]).run_ok();
+    assert_eq!(
+        out.lines(),
+        [
+            "timeout: [], after 100 ms..5 s: true",
+            "first: [0], at 300 ms..5 s: true",
+            "message: hi",
+            "second: [1], at 1000 ms..6 s: true",
+            "sleeper exitcode Some(0)",
+            "third: [1], at 1700 ms..7 s: true",
+            "all ended: [0, 1, 2]",
+        ],
+        "{}",
+        out.stderr
+    );
+}
+
 /// A directory of the test's own, for the file the listener writes its
 /// address to (outside the listener's TMPDIR, which must end empty).
 fn scratch_dir(name: &str) -> PathBuf {

@@ -141,15 +141,29 @@ impl JobWire {
 /// Everything a child needs to know: who it is, how its own children are
 /// to start, and what to run.
 #[derive(serde::Serialize, serde::Deserialize)]
-struct Bootstrap {
+pub(crate) struct Bootstrap {
     identity: Identity,
     start_method: StartMethod,
     parent: i32,
     job: JobWire,
 }
 
-/// Starts a child running `job` and returns its pid.
-pub(crate) fn start(method: StartMethod, identity: &Identity, job: &Job) -> Result<Pid> {
+impl Bootstrap {
+    /// The descriptors the job's arguments name, by number.
+    pub(crate) fn job_fds(&self) -> &[RawFd] {
+        &self.job.fds
+    }
+}
+
+/// A child just started: its pid and, when it is not our own child (the
+/// fork server's), how to learn its end and to signal it.
+pub(crate) struct Launched {
+    pub(crate) pid: Pid,
+    pub(crate) via_server: Option<super::forkserver::Started>,
+}
+
+/// Starts a child running `job`.
+pub(crate) fn start(method: StartMethod, identity: &Identity, job: &Job) -> Result<Launched> {
     let boot = Bootstrap {
         identity: identity.clone(),
         start_method: method,
@@ -158,9 +172,20 @@ pub(crate) fn start(method: StartMethod, identity: &Identity, job: &Job) -> Resu
     };
     // Anything still buffered would otherwise be printed twice (fork) or late.
     let _ = std::io::stdout().flush();
+    let ours = |pid| Launched {
+        pid,
+        via_server: None,
+    };
     match method {
-        StartMethod::Spawn => on_lasting_thread(move || spawn(&boot)),
-        StartMethod::Fork => fork_child(boot),
+        StartMethod::Spawn => on_lasting_thread(move || spawn(&boot)).map(ours),
+        StartMethod::Fork => fork_child(boot).map(ours),
+        StartMethod::Forkserver => {
+            let started = super::forkserver::start(&boot, &boot.job.fds)?;
+            Ok(Launched {
+                pid: started.pid,
+                via_server: Some(started),
+            })
+        }
     }
 }
 
@@ -219,42 +244,7 @@ fn spawn(boot: &Bootstrap) -> Result<Pid> {
         None,
         SockFlag::SOCK_CLOEXEC,
     )?;
-    // Descriptors 0-2 are about to become the child's stdio: keep clear of them
-    // (a parent started with stdin closed would get 0 here).
-    let read_end = if read_end.as_raw_fd() < 3 {
-        let fd = fcntl(&read_end, FcntlArg::F_DUPFD_CLOEXEC(3))?;
-        // SAFETY: fcntl just made this descriptor for us.
-        unsafe { OwnedFd::from_raw_fd(fd) }
-    } else {
-        read_end
-    };
-    let read_fd = read_end.as_raw_fd();
-    let parent = boot.parent;
-    let given = boot.job.fds.clone();
-    let mut command = Command::new("/proc/self/exe");
-    if let Some(arg0) = std::env::args_os().next() {
-        command.arg0(arg0);
-    }
-    command
-        .env(BOOTSTRAP_FD, read_fd.to_string())
-        .stdin(Stdio::null());
-    // SAFETY: between fork and exec this only makes async-signal-safe calls.
-    unsafe {
-        command.pre_exec(move || {
-            // These descriptors, and only in this child, survive the exec:
-            // the job's socket and those the arguments hold. Any other the
-            // parent inherited open across exec is closed by it.
-            crate::fds::close_on_exec_from(3);
-            for fd in std::iter::once(read_fd).chain(given.iter().copied()) {
-                let fd = std::os::fd::BorrowedFd::borrow_raw(fd);
-                fcntl(fd, FcntlArg::F_SETFD(FdFlag::empty()))?;
-            }
-            die_with_parent(parent);
-            Ok(())
-        });
-    }
-    let mut child = command.spawn()?;
-    drop(read_end);
+    let mut child = exec_self(BOOTSTRAP_FD, read_end, boot.job.fds.clone(), boot.parent)?;
     if let Err(e) = send_all(&write_end, &bytes) {
         // The child died before reading its job: reap it and report.
         let _ = child.kill();
@@ -265,6 +255,61 @@ fn spawn(boot: &Bootstrap) -> Result<Pid> {
     }
     // `child` (std's handle) is dropped without waiting: this module reaps.
     Ok(Pid::from_raw(child.id() as i32))
+}
+
+/// Runs this executable again with `socket` open in it, its number in the
+/// environment variable `env`, and the descriptors `given` open too; every
+/// other descriptor is closed by the exec.
+fn exec_self(
+    env: &str,
+    socket: OwnedFd,
+    given: Vec<RawFd>,
+    parent: i32,
+) -> Result<std::process::Child> {
+    // Descriptors 0-2 are about to become the child's stdio: keep clear of them
+    // (a parent started with stdin closed would get 0 here).
+    let socket = if socket.as_raw_fd() < 3 {
+        let fd = fcntl(&socket, FcntlArg::F_DUPFD_CLOEXEC(3))?;
+        // SAFETY: fcntl just made this descriptor for us.
+        unsafe { OwnedFd::from_raw_fd(fd) }
+    } else {
+        socket
+    };
+    let socket_fd = socket.as_raw_fd();
+    let mut command = Command::new("/proc/self/exe");
+    if let Some(arg0) = std::env::args_os().next() {
+        command.arg0(arg0);
+    }
+    command.env(env, socket_fd.to_string()).stdin(Stdio::null());
+    // SAFETY: between fork and exec this only makes async-signal-safe calls.
+    unsafe {
+        command.pre_exec(move || {
+            // These descriptors, and only in this child, survive the exec:
+            // the job's socket and those the arguments hold. Any other the
+            // parent inherited open across exec is closed by it.
+            crate::fds::close_on_exec_from(3);
+            for fd in std::iter::once(socket_fd).chain(given.iter().copied()) {
+                let fd = std::os::fd::BorrowedFd::borrow_raw(fd);
+                fcntl(fd, FcntlArg::F_SETFD(FdFlag::empty()))?;
+            }
+            die_with_parent(parent);
+            Ok(())
+        });
+    }
+    let child = command.spawn()?;
+    drop(socket);
+    Ok(child)
+}
+
+/// Starts this executable again as a helper process of ours (the fork
+/// server), from a thread that lives as long as the program, with `socket`
+/// open in it under the environment variable `env`; returns its pid.
+pub(crate) fn lasting_command(env: &'static str, socket: OwnedFd) -> Result<Pid> {
+    let parent = nix::unistd::getpid().as_raw();
+    on_lasting_thread(move || {
+        let child = exec_self(env, socket, Vec::new(), parent)?;
+        Ok(Pid::from_raw(child.id() as i32))
+    })
 }
 // ANCHOR_END: spawn
 
@@ -339,6 +384,21 @@ fn die_with_parent(parent: i32) {
 /// Called first thing by [`crate::main`]: in a spawned child, read the job,
 /// run it and exit; in any other process, return at once.
 pub(crate) fn run_child_if_spawned() {
+    if let Some(fd) = std::env::var_os(super::forkserver::SERVER_FD) {
+        // SAFETY: no other thread exists yet.
+        unsafe { std::env::remove_var(super::forkserver::SERVER_FD) };
+        match fd.to_str().and_then(|s| s.parse::<RawFd>().ok()) {
+            // SAFETY: the program handed us this descriptor, open, for us alone.
+            Some(fd) => super::forkserver::serve(unsafe { OwnedFd::from_raw_fd(fd) }),
+            None => {
+                eprintln!(
+                    "error: {} is not a descriptor",
+                    super::forkserver::SERVER_FD
+                );
+                std::process::exit(1);
+            }
+        }
+    }
     let Some(fd) = std::env::var_os(BOOTSTRAP_FD) else {
         return;
     };
@@ -368,8 +428,9 @@ pub(crate) fn run_child_if_spawned() {
 /// The child's life: become who the parent said, run the job, settle our own
 /// children, exit with the job's code (1 if it panicked, as an uncaught
 /// exception gives 1 in Python).
-fn run_child(boot: Bootstrap) -> ! {
+pub(crate) fn run_child(boot: Bootstrap) -> ! {
     super::enter_main();
+    *lock(&super::PARENT) = Some(boot.parent);
     // A forked child inherits the parent's list of queue feeders, not the threads.
     crate::queue::forget_all();
     *lock(&ME) = Some(boot.identity);
@@ -389,6 +450,7 @@ fn run_child(boot: Bootstrap) -> ! {
     };
     super::finish_children();
     crate::queue::flush_all();
+    super::forkserver::shutdown();
     let _ = std::io::stdout().flush();
     // `_exit`: a forked child must not run the parent's exit-time code, and a
     // spawned one has nothing else to run.

@@ -1,6 +1,6 @@
 //! A test helper, not a recipe: Python's `multiprocessing.connection` and
 //! manager API, each case across real processes, one per subcommand
-//! (`<case> <spawn|fork> [args]`). The tests in
+//! (`<case> <spawn|fork|forkserver> [args]`). The tests in
 //! `tests/tests/api_connection_manager.rs` run it.
 
 use common::connection::{Address, Listener, client};
@@ -21,6 +21,7 @@ fn run() -> Result<()> {
     let case = args.first().cloned().unwrap_or_default();
     let method = match args.get(1).map(String::as_str) {
         Some("fork") => StartMethod::Fork,
+        Some("forkserver") => StartMethod::Forkserver,
         _ => StartMethod::Spawn,
     };
     common::set_start_method(method);

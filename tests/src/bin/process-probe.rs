@@ -17,6 +17,7 @@ fn run() -> Result<()> {
     let case = args.next().unwrap_or_default();
     let method = match args.next().as_deref() {
         Some("fork") => StartMethod::Fork,
+        Some("forkserver") => StartMethod::Forkserver,
         _ => StartMethod::Spawn,
     };
     common::set_start_method(method);
