@@ -3,15 +3,17 @@
 
 use std::fmt;
 
-/// What went wrong: a message for people, and a [`Kind`] for code.
+/// An error: what went wrong, in one line, and its [`Kind`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
     message: String,
     kind: Kind,
+    /// For [`Kind::BufferTooShort`]: the whole message that did not fit.
+    payload: Option<Vec<u8>>,
 }
 
 /// What kind of failure an [`Error`] is, for callers that handle some.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Kind {
     /// Something went wrong (exit code 1).
     Failure,
@@ -32,9 +34,26 @@ pub enum Kind {
     /// A barrier is broken: a party timed out, aborted it, reset it, died,
     /// or its action panicked (Python's `threading.BrokenBarrierError`).
     BrokenBarrier,
+    /// A message was longer than the buffer given to
+    /// [`crate::Connection::recv_bytes_into`] (Python's `BufferTooShort`).
+    /// The message was received all the same: [`Error::payload`] holds it,
+    /// as Python's `e.args[0]` does, and the connection stays usable.
+    BufferTooShort,
+    /// The other side did not prove it knows the authentication key, or
+    /// refused ours (Python's `AuthenticationError`).
+    Authentication,
+    /// No such key in a dictionary, or no such attribute in a namespace
+    /// (Python's `KeyError`, `AttributeError`).
+    Key,
+    /// An index out of range, or a `pop` from an empty list (Python's
+    /// `IndexError`).
+    Index,
+    /// An argument of the right type but a wrong value: a value not in a
+    /// list, an offset past the end of a buffer (Python's `ValueError`).
+    Value,
 }
 
-/// `std::result::Result` with the cookbook's [`Error`].
+/// The cookbook's `Result`: [`Error`] unless said otherwise.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
@@ -43,6 +62,30 @@ impl Error {
         Error {
             message: message.into(),
             kind: Kind::Failure,
+            payload: None,
+        }
+    }
+
+    /// An error of the given kind.
+    pub fn with_kind(kind: Kind, message: impl Into<String>) -> Self {
+        Error {
+            message: message.into(),
+            kind,
+            payload: None,
+        }
+    }
+
+    /// A message did not fit the buffer it was to be received into;
+    /// `message` is the whole of it (see [`Error::payload`]).
+    pub fn buffer_too_short(message: Vec<u8>, buffer: usize) -> Self {
+        Error {
+            message: format!(
+                "a message of {} bytes does not fit a buffer of {buffer} bytes \
+                 (the message is in the error's payload)",
+                message.len()
+            ),
+            kind: Kind::BufferTooShort,
+            payload: Some(message),
         }
     }
 
@@ -51,6 +94,7 @@ impl Error {
         Error {
             message: message.into(),
             kind: Kind::Usage,
+            payload: None,
         }
     }
 
@@ -59,6 +103,7 @@ impl Error {
         Error {
             message: message.into(),
             kind: Kind::Eof,
+            payload: None,
         }
     }
 
@@ -67,6 +112,7 @@ impl Error {
         Error {
             message: message.into(),
             kind: Kind::Timeout,
+            payload: None,
         }
     }
 
@@ -75,6 +121,7 @@ impl Error {
         Error {
             message: message.into(),
             kind: Kind::OwnerDied,
+            payload: None,
         }
     }
 
@@ -83,6 +130,7 @@ impl Error {
         Error {
             message: message.into(),
             kind: Kind::Full,
+            payload: None,
         }
     }
 
@@ -91,6 +139,7 @@ impl Error {
         Error {
             message: message.into(),
             kind: Kind::BrokenBarrier,
+            payload: None,
         }
     }
 
@@ -99,17 +148,28 @@ impl Error {
         self.kind
     }
 
-    /// Whether the other end is gone (Python's `EOFError`).
+    /// The bytes an error carries: for [`Kind::BufferTooShort`], the whole
+    /// message that did not fit (Python's `e.args[0]`); `None` otherwise.
+    pub fn payload(&self) -> Option<&[u8]> {
+        self.payload.as_deref()
+    }
+
+    /// [`Error::payload`], taken out of the error.
+    pub fn into_payload(self) -> Option<Vec<u8>> {
+        self.payload
+    }
+
+    /// True for an end of file ([`Kind::Eof`]).
     pub fn is_eof(&self) -> bool {
         self.kind == Kind::Eof
     }
 
-    /// Whether nothing came in time (Python's `queue.Empty`).
+    /// True when nothing came in time ([`Kind::Timeout`]).
     pub fn is_timeout(&self) -> bool {
         self.kind == Kind::Timeout
     }
 
-    /// Whether a lock's previous holder died holding it.
+    /// True when a lock's holder died ([`Kind::OwnerDied`]).
     pub fn is_owner_died(&self) -> bool {
         self.kind == Kind::OwnerDied
     }

@@ -14,18 +14,25 @@
 //! - [`SharedMemory`]: raw shared bytes (Python's
 //!   `multiprocessing.shared_memory`), and [`Inherit`]: any open descriptor
 //!   handed to a child, for programs that build their own exchange.
-//! - [`Manager`]: a server process holding dictionaries and lists.
+//! - [`connection`]: [`Listener`] and [`connection::client`] connect
+//!   unrelated processes by address, with an authentication key; [`wait`]
+//!   waits for the first ready of several connections or processes.
+//! - [`Manager`]: a server process holding dictionaries, lists, namespaces,
+//!   queues, locks, events, values and objects of your own types.
+//! - [`dumps`] and [`loads`]: a value to bytes and back (Python's `pickle`).
 //! - [`Pool`]: long-lived worker processes that run many tasks.
 //! - [`sleep`]: the book's pacing, scaled by `COOKBOOK_TIME_SCALE`.
 //! - [`cli`]: flags shared by the recipes, and one-line errors for bad ones.
 //! - `mpi` (with the `mpi` feature): how an MPI recipe gets its ranks.
 
 pub mod cli;
+pub mod connection;
 mod error;
 mod fds;
 mod manager;
 #[cfg(feature = "mpi")]
 pub mod mpi;
+mod pickle;
 mod pipe;
 mod pool;
 mod process;
@@ -34,9 +41,14 @@ mod shm;
 mod sync;
 mod time;
 
+pub use connection::{Address, Listener, wait};
 pub use error::{Error, Kind, Result};
 pub use fds::Inherit;
-pub use manager::{DictProxy, ListProxy, Manager};
+pub use manager::{
+    Constructor, DictProxy, EventProxy, ListProxy, LockProxy, LockProxyGuard, Manager,
+    ManagerBuilder, Namespace, QueueProxy, Shared, SharedProxy, ValueProxy,
+};
+pub use pickle::{dumps, loads};
 pub use pipe::{Connection, DEFAULT_MAX_MESSAGE, max_message_size, pipe, set_max_message_size};
 pub use pool::{AsyncResult, Imap, MapResult, Pool, PoolBuilder};
 pub use process::{

@@ -21,7 +21,7 @@
 //! end of its own (or use a [`crate::Queue`], which is made for that).
 
 use crate::fds::Inherit;
-use crate::{Error, Result};
+use crate::{Error, Kind, Result};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::socket::{
     AddressFamily, MsgFlags, Shutdown, SockFlag, SockType, send, sendmsg, shutdown, socketpair,
@@ -144,9 +144,12 @@ impl Connection {
         self.check_readable()?;
         let _turn = take(&self.local.receiving);
         let result = receive();
+        // A message that did not fit the caller's buffer was read whole: the
+        // stream is still in step.
         if let Err(e) = &result
             && !e.is_timeout()
             && !e.is_eof()
+            && e.kind() != Kind::BufferTooShort
         {
             *self.local.broken.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
         }
@@ -184,9 +187,112 @@ impl Connection {
         write_frame(self.fd.as_fd(), bytes)
     }
 
+    /// Sends `size` bytes of `bytes` from `offset` as one message (Python's
+    /// `send_bytes(buf, offset, size)`; `None` for `size` means to the end).
+    /// An offset or size past the end is a [`Kind::Value`] error, and
+    /// nothing is sent.
+    ///
+    /// ```no_run
+    /// let (a, b) = common::pipe(true)?;
+    /// a.send_bytes_range(b"hello world", 6, Some(5))?;
+    /// assert_eq!(b.recv_bytes()?, b"world");
+    /// # Ok::<(), common::Error>(())
+    /// ```
+    pub fn send_bytes_range(&self, bytes: &[u8], offset: usize, size: Option<usize>) -> Result<()> {
+        if offset > bytes.len() {
+            return Err(Error::with_kind(
+                Kind::Value,
+                format!(
+                    "offset {offset} is past the end of a buffer of {} bytes",
+                    bytes.len()
+                ),
+            ));
+        }
+        let size = size.unwrap_or(bytes.len() - offset);
+        if size > bytes.len() - offset {
+            return Err(Error::with_kind(
+                Kind::Value,
+                format!(
+                    "offset {offset} + size {size} is past the end of a buffer of {} bytes",
+                    bytes.len()
+                ),
+            ));
+        }
+        self.send_bytes(&bytes[offset..offset + size])
+    }
+
     /// Receives one message sent as bytes (Python's `recv_bytes`).
     pub fn recv_bytes(&self) -> Result<Vec<u8>> {
         self.receiving(|| read_frame(self.fd.as_fd(), None, &|| Ok(())))
+    }
+
+    /// Receives one message of at most `max_len` bytes (Python's
+    /// `recv_bytes(maxlength)`). A longer one is refused before it is read,
+    /// and, as in Python, the connection is then broken: the rest of that
+    /// message is still in it.
+    pub fn recv_bytes_max(&self, max_len: usize) -> Result<Vec<u8>> {
+        self.receiving(|| {
+            let mut header = [0u8; 8];
+            if !read_exact(self.fd.as_fd(), &mut header, true, &|| Ok(()))? {
+                return Err(Error::eof(
+                    "end of file: every writing end of the pipe is closed",
+                ));
+            }
+            let len = u64::from_le_bytes(header);
+            if len > max_len as u64 {
+                return Err(Error::new(format!(
+                    "bad message length: {len} bytes, over the {max_len} allowed"
+                )));
+            }
+            let mut bytes = vec![0u8; len as usize];
+            read_exact(self.fd.as_fd(), &mut bytes, false, &|| Ok(()))?;
+            Ok(bytes)
+        })
+    }
+
+    /// Receives one message into `buffer` and returns its length (Python's
+    /// `recv_bytes_into`). A message longer than `buffer` is still received
+    /// whole: the error ([`Kind::BufferTooShort`]) carries it, in
+    /// [`Error::payload`], as Python's `BufferTooShort` carries it in
+    /// `args[0]`; `buffer` is left as it was and the connection stays usable.
+    ///
+    /// ```no_run
+    /// let (a, b) = common::pipe(true)?;
+    /// a.send_bytes(b"a long message")?;
+    /// let mut small = [0u8; 4];
+    /// match b.recv_bytes_into(&mut small) {
+    ///     Ok(n) => println!("{:?}", &small[..n]),
+    ///     Err(e) if e.kind() == common::Kind::BufferTooShort => {
+    ///         println!("too long, here it is: {:?}", e.payload())
+    ///     }
+    ///     Err(e) => return Err(e),
+    /// }
+    /// # Ok::<(), common::Error>(())
+    /// ```
+    pub fn recv_bytes_into(&self, buffer: &mut [u8]) -> Result<usize> {
+        self.receiving(|| {
+            with_frame(self.fd.as_fd(), None, &|| Ok(()), |bytes| {
+                match buffer.get_mut(..bytes.len()) {
+                    Some(start) => {
+                        start.copy_from_slice(bytes);
+                        Ok(bytes.len())
+                    }
+                    None => Err(Error::buffer_too_short(bytes.to_vec(), buffer.len())),
+                }
+            })
+        })
+    }
+
+    /// True if this end receives (Python's `readable` property): false for
+    /// the sending end of a one-way pipe.
+    pub fn readable(&self) -> bool {
+        self.readable
+    }
+
+    /// True if this end sends (Python's `writable` property): false for
+    /// the receiving end of a one-way pipe.
+    pub fn writable(&self) -> bool {
+        self.writable
     }
 
     /// Waits at most `timeout` (for ever if `None`) until something can be
@@ -466,6 +572,18 @@ mod tests {
         b.close();
         let err = a.send(&vec![0u8; 1 << 20]).unwrap_err();
         assert!(err.is_eof(), "{err}");
+    }
+
+    #[test]
+    fn recv_bytes_max_refuses_a_longer_message_and_breaks_the_end() {
+        let (a, b) = pipe(true).unwrap();
+        a.send_bytes(b"12345").unwrap();
+        assert_eq!(b.recv_bytes_max(5).unwrap(), b"12345");
+        a.send_bytes(b"123456").unwrap();
+        assert!(b.recv_bytes_max(5).is_err());
+        // As in Python, the connection is closed after a bad length.
+        a.send_bytes(b"1").unwrap();
+        assert!(b.recv_bytes().unwrap_err().to_string().contains("broken"));
     }
 
     #[test]

@@ -86,7 +86,11 @@ fn run() -> common::Result<()> {
             .map(|i| Process::with_args(worker, (dictionary.clone(), i, i * 2)))
             .collect();
         start_and_join(jobs)?;
-        dictionary.items()? // in key order
+        // Python's order is insertion order, here the order the workers
+        // ran in; the book's output is sorted.
+        let mut pairs = dictionary.items()?;
+        pairs.sort();
+        pairs
         // ANCHOR_END: main
     };
     println!("Results: {}", python_dict(&pairs));

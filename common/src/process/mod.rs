@@ -21,7 +21,7 @@ use nix::unistd::{Pid, getpid, getppid};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fmt;
-use std::os::fd::{AsFd, AsRawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -202,6 +202,40 @@ struct Child {
     /// For a child the fork server started (not ours to reap): the pipe its
     /// exit code comes on, and a pidfd to signal exactly that process.
     via_server: Option<forkserver::Started>,
+    /// Python's `sentinel` for a child of ours: a pidfd, readable once the
+    /// child has ended (a fork server's child has one in `via_server`).
+    /// `None` on a kernel without pidfds (before Linux 5.3).
+    pidfd: Option<Pidfd>,
+}
+
+/// A pidfd, closed on drop only by the process that opened it: a `fork`ed
+/// child has closed its copy already (it keeps only what it was given) and
+/// then drops the parent's registry, which must not close a stale number.
+struct Pidfd {
+    fd: std::mem::ManuallyDrop<OwnedFd>,
+    opener: Pid,
+}
+
+impl Drop for Pidfd {
+    fn drop(&mut self) {
+        if getpid() == self.opener {
+            // SAFETY: dropped once, here, and never used again.
+            unsafe { std::mem::ManuallyDrop::drop(&mut self.fd) };
+        }
+    }
+}
+
+/// A pidfd for a child not yet reaped (so `pid` is still that child's).
+fn open_pidfd(pid: Pid) -> Option<Pidfd> {
+    // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor
+    // (close-on-exec), or -1.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid.as_raw(), 0) };
+    // SAFETY: a descriptor the kernel just opened for us alone.
+    let fd = (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd as i32) })?;
+    Some(Pidfd {
+        fd: std::mem::ManuallyDrop::new(fd),
+        opener: getpid(),
+    })
 }
 
 impl Child {
@@ -505,6 +539,11 @@ impl Process {
             name: self.name.clone(),
             daemon: self.daemon,
             exitcode: Mutex::new(None),
+            // A fork server's child comes with a pidfd of its own.
+            pidfd: match launched.via_server {
+                None => open_pidfd(launched.pid),
+                Some(_) => None,
+            },
             via_server: launched.via_server,
         });
         lock(&CHILDREN).push(child.clone());
@@ -549,6 +588,18 @@ impl Process {
         self.started("kill")?.signal(Signal::SIGKILL)
     }
     // ANCHOR_END: terminate
+
+    /// Python's `sentinel`: a descriptor that becomes readable when the
+    /// child ends, for [`crate::wait`] (or any `poll`). `None` before
+    /// `start`, or on a kernel without pidfds (before Linux 5.3). It stays
+    /// readable after the child is joined.
+    pub fn sentinel(&self) -> Option<BorrowedFd<'_>> {
+        let child = self.child.as_ref()?;
+        match &child.via_server {
+            Some(server) => Some(server.pidfd.as_fd()),
+            None => child.pidfd.as_ref().map(|p| p.fd.as_fd()),
+        }
+    }
 
     /// True from `start` until the child has ended.
     pub fn is_alive(&self) -> bool {

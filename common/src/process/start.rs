@@ -436,7 +436,10 @@ pub(crate) fn run_child(boot: Bootstrap) -> ! {
     *lock(&ME) = Some(boot.identity);
     *lock(&START_METHOD) = boot.start_method;
     // A forked child inherits the parent's bookkeeping: none of it is ours.
-    lock(&CHILDREN).clear();
+    // Forgotten, not dropped: the descriptors it holds (pidfds, a fork
+    // server's pipes) were closed when the child kept only what it was
+    // given, and their numbers may be in use again.
+    std::mem::forget(std::mem::take(&mut *lock(&CHILDREN)));
     COUNTER.store(1, std::sync::atomic::Ordering::Relaxed);
 
     let code = match catch_unwind(AssertUnwindSafe(|| boot.job.execute())) {
