@@ -52,8 +52,9 @@ pub use pickle::{dumps, loads};
 pub use pipe::{Connection, DEFAULT_MAX_MESSAGE, max_message_size, pipe, set_max_message_size};
 pub use pool::{AsyncResult, Imap, MapResult, Pool, PoolBuilder};
 pub use process::{
-    CurrentProcess, Process, Run, StartMethod, active_children, current_process,
-    get_all_start_methods, get_start_method, set_start_method,
+    Context, CurrentProcess, ParentProcess, Process, Run, StartMethod, active_children,
+    current_process, get_all_start_methods, get_context, get_start_method, parent_process,
+    set_start_method,
 };
 pub use queue::{JoinableQueue, Queue, SimpleQueue};
 pub use shm::SharedMemory;

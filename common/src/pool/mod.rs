@@ -33,6 +33,7 @@ mod worker;
 
 pub use results::{AsyncResult, Imap, MapResult};
 
+use crate::StartMethod;
 use crate::{Error, Result};
 use results::Handle;
 use scheduler::{Chunk, State, lock, wait_for};
@@ -63,9 +64,17 @@ pub struct PoolBuilder {
     processes: usize,
     initializer: Option<Result<(Func, Vec<u8>)>>,
     max_tasks: Option<u32>,
+    method: Option<StartMethod>,
 }
 
 impl PoolBuilder {
+    /// Starts the workers with `method` whatever the program's default
+    /// (what [`crate::Context::pool`] does).
+    pub fn start_method(mut self, method: StartMethod) -> Self {
+        self.method = Some(method);
+        self
+    }
+
     /// Runs `initializer(args)` once in each worker before its first task
     /// (Python's `initializer=`, `initargs=`).
     pub fn initializer<A: Serialize + DeserializeOwned + 'static>(
@@ -113,6 +122,9 @@ impl PoolBuilder {
             terminated: false,
             initializer: self.initializer.transpose()?,
             max_tasks: self.max_tasks,
+            callbacks: HashMap::new(),
+            due: Vec::new(),
+            method: self.method.unwrap_or_else(crate::get_start_method),
         };
         let pool = Pool {
             state: Arc::new(Mutex::new(state)),
@@ -147,6 +159,7 @@ impl Pool {
             processes,
             initializer: None,
             max_tasks: None,
+            method: None,
         }
     }
 
@@ -278,6 +291,127 @@ impl Pool {
         self.map_async_with(Func::of2(f), &inputs, chunksize)?.get()
     }
 
+    /// [`Pool::starmap`] with a chunk size of your choosing.
+    pub fn starmap_chunked<A, B, R>(
+        &self,
+        f: fn(A, B) -> R,
+        inputs: impl IntoIterator<Item = (A, B)>,
+        chunksize: usize,
+    ) -> Result<Vec<R>>
+    where
+        A: Serialize + DeserializeOwned,
+        B: Serialize + DeserializeOwned,
+        R: Serialize + DeserializeOwned,
+    {
+        self.starmap_async(f, inputs, chunksize)?.get()
+    }
+
+    /// Python's `starmap_async`: `f(a, b)` for every pair; returns at once.
+    pub fn starmap_async<A, B, R>(
+        &self,
+        f: fn(A, B) -> R,
+        inputs: impl IntoIterator<Item = (A, B)>,
+        chunksize: usize,
+    ) -> Result<MapResult<R>>
+    where
+        A: Serialize + DeserializeOwned,
+        B: Serialize + DeserializeOwned,
+        R: Serialize + DeserializeOwned,
+    {
+        let inputs: Vec<(A, B)> = inputs.into_iter().collect();
+        self.map_async_with(Func::of2(f), &inputs, chunksize)
+    }
+
+    // ANCHOR: callbacks
+    /// Python's `map_async(f, inputs, chunksize, callback, error_callback)`:
+    /// once every task is done, `callback` gets the results in input order,
+    /// or, if a task failed, `error_callback` gets the first error. The
+    /// pool has no thread of its own: a callback runs in the thread that
+    /// next waits on the pool (`get`, `wait`, `join`, any call that waits),
+    /// before that wait returns, as Python runs it before `get` returns.
+    /// Keep it short; it runs even if the result handle was dropped.
+    pub fn map_async_then<A, R>(
+        &self,
+        f: fn(A) -> R,
+        inputs: impl IntoIterator<Item = A>,
+        chunksize: usize,
+        callback: impl FnOnce(Vec<R>) + Send + 'static,
+        error_callback: impl FnOnce(Error) + Send + 'static,
+    ) -> Result<MapResult<R>>
+    where
+        A: Serialize + DeserializeOwned,
+        R: Serialize + DeserializeOwned + 'static,
+    {
+        let inputs: Vec<A> = inputs.into_iter().collect();
+        let job = self.submit_then(Func::of(f), &inputs, chunksize, move |finished| {
+            match results::decode_all::<R>(&finished).into_iter().collect() {
+                Ok(values) => callback(values),
+                Err(e) => error_callback(e),
+            }
+        })?;
+        Ok(MapResult {
+            handle: self.handle(job),
+            _result: PhantomData,
+        })
+    }
+
+    /// Python's `apply_async(f, (arg,), callback=..., error_callback=...)`:
+    /// `callback` gets the result, or `error_callback` the error, when the
+    /// next wait on the pool sees the task done (see [`Pool::map_async_then`]).
+    pub fn apply_async_then<A, R>(
+        &self,
+        f: fn(A) -> R,
+        arg: A,
+        callback: impl FnOnce(R) + Send + 'static,
+        error_callback: impl FnOnce(Error) + Send + 'static,
+    ) -> Result<AsyncResult<R>>
+    where
+        A: Serialize + DeserializeOwned,
+        R: Serialize + DeserializeOwned + 'static,
+    {
+        let job =
+            self.submit_then(
+                Func::of(f),
+                &[arg],
+                1,
+                move |finished| match results::decode_all::<R>(&finished).into_iter().next() {
+                    Some(Ok(value)) => callback(value),
+                    Some(Err(e)) => error_callback(e),
+                    None => error_callback(Error::new("no result")),
+                },
+            )?;
+        Ok(AsyncResult {
+            handle: self.handle(job),
+            _result: PhantomData,
+        })
+    }
+    // ANCHOR_END: callbacks
+
+    /// [`Pool::submit`], with a callback for when the job is done.
+    fn submit_then<A: Serialize>(
+        &self,
+        func: Func,
+        inputs: &[A],
+        chunksize: usize,
+        callback: impl FnOnce(scheduler::Finished) + Send + 'static,
+    ) -> Result<u64> {
+        let job = self.submit(func, inputs, chunksize)?;
+        let mut s = lock(&self.state);
+        // A job already done (nothing to do, or its results in) still calls back.
+        s.callbacks.insert(job, Box::new(callback));
+        if s.jobs.get(&job).is_some_and(|j| j.remaining == 0) {
+            let finished = s
+                .jobs
+                .get(&job)
+                .map(|j| j.chunks.clone())
+                .unwrap_or_default();
+            if let Some(callback) = s.callbacks.remove(&job) {
+                s.due.push((callback, finished));
+            }
+        }
+        Ok(job)
+    }
+
     /// `f(arg)` in a worker, waiting for the result (Python's `apply`).
     pub fn apply<A, R>(&self, f: fn(A) -> R, arg: A) -> Result<R>
     where
@@ -399,7 +533,7 @@ impl Pool {
         // Under the lock only what is quick: anyone waiting (in another
         // thread, say) then sees its tasks failed, and the workers' ends
         // closing wakes them at once. Killing and reaping come after.
-        let mut workers = {
+        let workers = {
             let mut s = lock(&self.state);
             s.terminated = true;
             s.closed = true;
@@ -412,8 +546,10 @@ impl Pool {
             while let Some(chunk) = s.pending.pop_front() {
                 s.fail(chunk.id, chunk.count, "the pool was terminated");
             }
-            workers
+            (workers, std::mem::take(&mut s.due))
         };
+        let (mut workers, due) = workers;
+        scheduler::run_callbacks(due);
         for worker in &workers {
             let _ = worker.process.terminate();
         }

@@ -31,6 +31,16 @@ pub struct MapResult<R> {
 }
 
 /// Decodes a chunk's outcomes, the first being input number `first`.
+/// Every result of a finished job, in input order.
+pub(super) fn decode_all<R: DeserializeOwned>(
+    finished: &super::scheduler::Finished,
+) -> Vec<Result<R>> {
+    finished
+        .iter()
+        .flat_map(|(first, chunk)| decode_chunk(*first, chunk))
+        .collect()
+}
+
 fn decode_chunk<R: DeserializeOwned>(first: usize, chunk: &ChunkResults) -> Vec<Result<R>> {
     (first..)
         .zip(outcomes(&chunk.bytes, chunk.count))

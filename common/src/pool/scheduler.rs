@@ -4,7 +4,7 @@
 use super::wire::{FromWorker, Func, Link, TaskId, ToWorker, push_outcome};
 use super::worker::{WorkerSetup, worker_main};
 use crate::pipe::{Connection, pipe};
-use crate::{Error, Process, Result, StartMethod, get_start_method};
+use crate::{Error, Process, Result, StartMethod};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::os::fd::AsFd;
@@ -25,6 +25,7 @@ pub(super) struct Worker {
 }
 
 /// A chunk's results, as they came back: `count` encoded outcomes.
+#[derive(Clone)]
 pub(super) struct ChunkResults {
     pub(super) count: usize,
     pub(super) bytes: Vec<u8>,
@@ -38,7 +39,18 @@ pub(super) struct Job {
     pub(super) remaining: usize,
     /// Chunks (first index) in the order they came back, for `imap_unordered`.
     pub(super) arrived: VecDeque<usize>,
+    /// Its handle was dropped while a callback still waited for it: the
+    /// job goes once the callback is due.
+    detached: bool,
 }
+
+/// What a job's callback is given: its chunks' results, by first index.
+pub(super) type Finished = BTreeMap<usize, ChunkResults>;
+
+/// A callback (Python's `callback` and `error_callback` of the `*_async`
+/// calls), run once its job is done, by whichever thread waits on the pool
+/// next, outside the pool's lock.
+pub(super) type Callback = Box<dyn FnOnce(Finished) + Send>;
 
 /// How many chunks a worker may hold at once.
 const PREFETCH: usize = 2;
@@ -73,6 +85,12 @@ pub(super) struct State {
     pub(super) terminated: bool,
     pub(super) initializer: Option<(Func, Vec<u8>)>,
     pub(super) max_tasks: Option<u32>,
+    /// How the workers are started.
+    pub(super) method: StartMethod,
+    /// Callbacks of jobs not yet done.
+    pub(super) callbacks: HashMap<u64, Callback>,
+    /// Callbacks of jobs just done, to run outside the lock.
+    pub(super) due: Vec<(Callback, Finished)>,
 }
 
 pub(super) fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
@@ -88,8 +106,10 @@ impl State {
             max_tasks: self.max_tasks,
         };
         // Python's names: ForkPoolWorker-1, SpawnPoolWorker-2, ...
-        let process = Process::with_args(worker_main, setup).daemon(true);
-        let kind = match get_start_method() {
+        let process = Process::with_args(worker_main, setup)
+            .daemon(true)
+            .start_method(self.method);
+        let kind = match self.method {
             StartMethod::Fork => "ForkPoolWorker",
             StartMethod::Spawn => "SpawnPoolWorker",
             StartMethod::Forkserver => "ForkServerPoolWorker",
@@ -123,6 +143,14 @@ impl State {
     /// Nobody will ask for this job's results: drop them, and its chunks
     /// no worker has yet (those being run finish, unread).
     pub(super) fn forget(&mut self, job: u64) {
+        // A callback still wants the results (Python's `apply_async(f,
+        // callback=cb)` with the result never kept): they go once it is due.
+        if self.callbacks.contains_key(&job)
+            && let Some(j) = self.jobs.get_mut(&job)
+        {
+            j.detached = true;
+            return;
+        }
         self.jobs.remove(&job);
         self.pending.retain(|chunk| chunk.id.job != job);
     }
@@ -132,6 +160,15 @@ impl State {
             job.chunks.insert(id.first, ChunkResults { count, bytes });
             job.remaining = job.remaining.saturating_sub(count);
             job.arrived.push_back(id.first);
+            if job.remaining == 0
+                && let Some(callback) = self.callbacks.remove(&id.job)
+            {
+                let finished = job.chunks.clone();
+                if job.detached {
+                    self.jobs.remove(&id.job);
+                }
+                self.due.push((callback, finished));
+            }
         }
     }
 
@@ -386,26 +423,49 @@ pub(super) fn wait_for(
     // that no connection it names is closed and its address reused).
     let mut readable: Option<Vec<Arc<Connection>>> = None;
     loop {
-        let (watch, slice) = {
-            let mut s = lock(state);
-            let serviced = s.service(readable.as_deref());
+        let mut s = lock(state);
+        let serviced = s.service(readable.as_deref());
+        // Callbacks run before anyone is told their job is done (as in
+        // Python, where `get` returns after the callback), outside the lock.
+        let due = std::mem::take(&mut s.due);
+        let outcome = (|| {
             if done(&s) {
-                return Ok(true);
+                return Some(Ok(true));
             }
-            serviced?;
-            let slice = match deadline {
-                Some(d) if Instant::now() >= d => return Ok(false),
-                Some(d) => d.saturating_duration_since(Instant::now()).min(SLICE),
-                None => SLICE,
-            };
+            if let Err(e) = serviced {
+                return Some(Err(e));
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return Some(Ok(false));
+            }
             if let Some(why) = &s.broken {
-                return Err(Error::new(why.clone()));
+                return Some(Err(Error::new(why.clone())));
             }
             if s.terminated && s.workers.is_empty() {
-                return Err(Error::new("the pool was terminated"));
+                return Some(Err(Error::new("the pool was terminated")));
             }
-            (s.watch(), slice)
-        };
-        readable = Some(watch.wait(slice)?);
+            None
+        })();
+        let slice = deadline.map_or(SLICE, |d| {
+            d.saturating_duration_since(Instant::now()).min(SLICE)
+        });
+        let watch = outcome.is_none().then(|| s.watch());
+        drop(s);
+        run_callbacks(due);
+        if let Some(outcome) = outcome {
+            return outcome;
+        }
+        readable = Some(watch.expect("made above").wait(slice)?);
+    }
+}
+
+/// Runs callbacks that came due, each under `catch_unwind`: a callback that
+/// panics is reported and does not take the pool's user down with it
+/// (Python's result thread prints the exception and goes on).
+pub(super) fn run_callbacks(due: Vec<(Callback, Finished)>) {
+    for (callback, finished) in due {
+        if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| callback(finished))).is_err() {
+            eprintln!("error: a pool callback panicked");
+        }
     }
 }

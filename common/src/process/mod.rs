@@ -150,6 +150,8 @@ pub(crate) struct Identity {
     /// `[2, 1]` for that child's first child (default name `Process-2:1`).
     path: Vec<u32>,
     daemon: bool,
+    /// The name of the process that started this one.
+    parent_name: String,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -171,11 +173,57 @@ pub fn get_start_method() -> StartMethod {
 pub struct CurrentProcess {
     /// `MainProcess` in the program's first process, the child's name in a child.
     pub name: String,
+    /// This process's id (Python's `pid`).
     pub pid: i32,
+    /// The id of the process that started this one (the one that asked
+    /// for it, under `forkserver` too).
     pub parent_pid: i32,
+    /// Whether this process is a daemon (Python's `daemon`).
     pub daemon: bool,
 }
 
+impl CurrentProcess {
+    /// Always true: the process asking is running (Python's `is_alive()`).
+    pub fn is_alive(&self) -> bool {
+        true
+    }
+
+    /// Always `None`: a running process has no exit code yet (Python's
+    /// `exitcode`).
+    pub fn exitcode(&self) -> Option<i32> {
+        None
+    }
+}
+
+/// The process that started this one, as a child sees it (Python's
+/// `multiprocessing.parent_process()`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParentProcess {
+    /// Its name: `MainProcess`, or the name it was given.
+    pub name: String,
+    pub pid: i32,
+}
+
+impl ParentProcess {
+    /// Whether it still runs. (A child of this crate dies with its
+    /// parent, so a child that asks nearly always hears yes.)
+    pub fn is_alive(&self) -> bool {
+        signal::kill(Pid::from_raw(self.pid), None).is_ok()
+    }
+}
+
+/// The process that started this one; `None` in the main process
+/// (Python's `parent_process()`).
+pub fn parent_process() -> Option<ParentProcess> {
+    let me = lock(&ME).clone()?;
+    Some(ParentProcess {
+        name: me.parent_name,
+        pid: lock(&PARENT).unwrap_or_else(|| getppid().as_raw()),
+    })
+}
+
+/// What Python's `multiprocessing.current_process()` returns, here a
+/// snapshot of this process's identity.
 pub fn current_process() -> CurrentProcess {
     let me = lock(&ME).clone();
     CurrentProcess {
@@ -417,6 +465,10 @@ pub struct Process {
     /// Python's `_identity` of the child-to-be.
     path: Vec<u32>,
     child: Option<Arc<Child>>,
+    /// From a [`Context`]: the start method for this process only.
+    method: Option<StartMethod>,
+    /// After `close()`: nothing more may be asked of it.
+    closed: bool,
 }
 
 impl Process {
@@ -464,6 +516,8 @@ impl Process {
             parent_pid: getpid(),
             path,
             child: None,
+            method: None,
+            closed: false,
         }
     }
     // ANCHOR_END: build
@@ -507,6 +561,12 @@ impl Process {
     /// Starts the child. Errors if it was started before, if this process
     /// is a daemon, or if the `fork` start method is used with threads about.
     pub fn start(&mut self) -> Result<()> {
+        if self.closed {
+            return Err(Error::with_kind(
+                crate::Kind::Value,
+                "process object is closed",
+            ));
+        }
         if !IN_MAIN.load(Ordering::Acquire) {
             // Under `spawn` the child runs `main` from the top: a start
             // before `common::main` would start another child there, and so
@@ -530,9 +590,11 @@ impl Process {
             name: self.name.clone(),
             path: self.path.clone(),
             daemon: self.daemon,
+            parent_name: current_process().name,
         };
         let job = self.job.as_mut().map_err(|e| e.clone())?;
-        let launched = start::start(get_start_method(), &identity, job)?;
+        let method = self.method.unwrap_or_else(get_start_method);
+        let launched = start::start(method, &identity, job)?;
         job.release_descriptors();
         let child = Arc::new(Child {
             pid: launched.pid,
@@ -552,7 +614,41 @@ impl Process {
     }
     // ANCHOR_END: start
 
+    /// Starts this process with `method` whatever the program's default
+    /// (what a [`Context`] does for the processes it makes).
+    pub fn start_method(mut self, method: StartMethod) -> Self {
+        self.method = Some(method);
+        self
+    }
+
+    /// Releases what the process object holds (Python's `close()`): an
+    /// error while the process runs; afterwards, every method but `close`
+    /// and the name is an error, as in Python.
+    pub fn close(&mut self) -> Result<()> {
+        if let Some(child) = &self.child
+            && matches!(child.poll(false), Ok(None))
+        {
+            return Err(Error::with_kind(
+                crate::Kind::Value,
+                "cannot close a process while it is still running; use join() or terminate() first",
+            ));
+        }
+        self.child = None;
+        self.job = Err(Error::with_kind(
+            crate::Kind::Value,
+            "process object is closed",
+        ));
+        self.closed = true;
+        Ok(())
+    }
+
     fn started(&self, what: &str) -> Result<&Child> {
+        if self.closed {
+            return Err(Error::with_kind(
+                crate::Kind::Value,
+                "process object is closed",
+            ));
+        }
         self.child
             .as_deref()
             .ok_or_else(|| Error::new(format!("can only {what} a started process")))
@@ -649,5 +745,67 @@ impl fmt::Display for Process {
 impl fmt::Debug for Process {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(self, f)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Contexts.
+
+/// A start method to make processes and pools with, whatever the program's
+/// default (Python's `multiprocessing.get_context(method)`): one program can
+/// use two methods side by side.
+///
+/// ```no_run
+/// fn work() {}
+/// let ctx = common::get_context(common::StartMethod::Forkserver);
+/// let mut p = ctx.process(work);
+/// p.start()?;
+/// p.join()?;
+/// # Ok::<(), common::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Context {
+    method: StartMethod,
+}
+
+/// The context of a start method (Python's `get_context(method)`; for
+/// Python's `get_context()` with no method, pass [`get_start_method()`]).
+pub fn get_context(method: StartMethod) -> Context {
+    Context { method }
+}
+
+impl Context {
+    /// This context's start method.
+    pub fn get_start_method(&self) -> StartMethod {
+        self.method
+    }
+
+    /// [`Process::new`], started with this context's method.
+    pub fn process<R: Outcome + 'static>(&self, target: fn() -> R) -> Process {
+        Process::new(target).start_method(self.method)
+    }
+
+    /// [`Process::with_args`], started with this context's method.
+    pub fn process_with_args<A, R>(&self, target: fn(A) -> R, args: A) -> Process
+    where
+        A: Serialize + DeserializeOwned + 'static,
+        R: Outcome + 'static,
+    {
+        Process::with_args(target, args).start_method(self.method)
+    }
+
+    /// [`Process::from_run`], started with this context's method.
+    pub fn process_from_run<T: Run>(&self, body: T) -> Process {
+        Process::from_run(body).start_method(self.method)
+    }
+
+    /// A pool whose workers start with this context's method.
+    pub fn pool(&self, processes: usize) -> Result<crate::Pool> {
+        self.pool_builder(processes).build()
+    }
+
+    /// [`crate::Pool::builder`], for this context's method.
+    pub fn pool_builder(&self, processes: usize) -> crate::PoolBuilder {
+        crate::Pool::builder(processes).start_method(self.method)
     }
 }

@@ -55,6 +55,11 @@ fn run() -> Result<()> {
         "inherited-fds" => inherited_fds(),
         "reap-on-start" => reap_on_start(),
         "exit-while-joining" => exit_while_joining(),
+        // Python's API beyond the book (tests/tests/api_process_pool.rs).
+        "context-two-methods" => context_two_methods(),
+        "parent-process" => parent_process_case(),
+        "process-close" => process_close(),
+        "pool-callbacks" => pool_callbacks(),
         // Misbehaving on purpose, to show that the leftover check can fail.
         "leave-orphan" => leave_orphan(),
         "leave-zombie" => leave_zombie(),
@@ -1030,5 +1035,197 @@ fn exit_while_joining() -> Result<()> {
     });
     std::thread::sleep(Duration::from_millis(200));
     println!("main: ending with a thread in join");
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Python's API beyond the book: contexts, parent_process, close, callbacks.
+
+/// Set by the parent before it starts children: a forked child sees it,
+/// a spawned one (and a fork server's, forked from a fresh program) not.
+static MARK: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+fn say_how_started(label: String) {
+    let forked_from_parent = MARK.load(std::sync::atomic::Ordering::Relaxed) == 7;
+    let via_server = nix::unistd::getppid().as_raw() != current_process().parent_pid;
+    let how = match (forked_from_parent, via_server) {
+        (true, _) => "fork",
+        (false, true) => "forkserver",
+        (false, false) => "spawn",
+    };
+    println!("{label}: started by {how}");
+}
+
+fn my_name(_: u32) -> String {
+    current_process().name
+}
+
+/// One program, two start methods: the default and a context's.
+fn context_two_methods() -> Result<()> {
+    MARK.store(7, std::sync::atomic::Ordering::Relaxed);
+    println!(
+        "methods: {:?}",
+        common::get_all_start_methods()
+            .iter()
+            .map(|m| m.name())
+            .collect::<Vec<_>>()
+    );
+    let mut by_default = Process::with_args(say_how_started, "default".to_string());
+    by_default.start()?;
+    by_default.join()?;
+    for method in [
+        StartMethod::Spawn,
+        StartMethod::Fork,
+        StartMethod::Forkserver,
+    ] {
+        let ctx = common::get_context(method);
+        let mut p = ctx.process_with_args(say_how_started, format!("context {}", method.name()));
+        p.start()?;
+        p.join()?;
+    }
+    let ctx = common::get_context(StartMethod::Forkserver);
+    let pool = ctx.pool(1)?;
+    println!("context pool worker: {:?}", pool.map(my_name, [0])?);
+    Ok(())
+}
+
+fn report_parent() -> Result<()> {
+    let parent = common::parent_process().expect("a child has a parent");
+    println!(
+        "{}: parent {} is the one that started it: {}, alive: {}",
+        current_process().name,
+        parent.name,
+        parent.pid == current_process().parent_pid,
+        parent.is_alive()
+    );
+    if current_process().name == "Process-1" {
+        let mut grandchild = Process::new(report_parent);
+        grandchild.start()?;
+        grandchild.join()?;
+    }
+    Ok(())
+}
+
+/// `parent_process()`: `None` in the main process, the starter in a child.
+fn parent_process_case() -> Result<()> {
+    println!(
+        "main: parent_process() is None: {}",
+        common::parent_process().is_none()
+    );
+    let me = current_process();
+    println!(
+        "main: is_alive {}, exitcode {:?}",
+        me.is_alive(),
+        me.exitcode()
+    );
+    let mut child = Process::new(report_parent);
+    child.start()?;
+    child.join()?;
+    Ok(())
+}
+
+/// `close()`: refused while the process runs; afterwards the object is done.
+fn process_close() -> Result<()> {
+    let mut p = Process::new(|| common::sleep(0.3));
+    p.start()?;
+    match p.close() {
+        Ok(()) => println!("close while running: Ok (unexpected)"),
+        Err(e) => println!("close while running: {:?}: {e}", e.kind()),
+    }
+    p.join()?;
+    p.close()?;
+    println!("close after join: ok");
+    match p.join() {
+        Ok(()) => println!("join after close: Ok (unexpected)"),
+        Err(e) => println!("join after close: {:?}: {e}", e.kind()),
+    }
+    match p.start() {
+        Ok(()) => println!("start after close: Ok (unexpected)"),
+        Err(e) => println!("start after close: {:?}: {e}", e.kind()),
+    }
+    Ok(())
+}
+
+fn fail_on_3(x: u64) -> u64 {
+    if x == 3 {
+        panic!("three is not allowed");
+    }
+    x * 10
+}
+
+/// `apply_async`/`map_async` with `callback` and `error_callback`, and
+/// `starmap` with a chunk size.
+fn pool_callbacks() -> Result<()> {
+    use std::sync::{Arc, Mutex};
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let pool = Pool::new(2)?;
+    let log = |seen: &Arc<Mutex<Vec<String>>>, text: String| seen.lock().unwrap().push(text);
+    let (s1, s2) = (seen.clone(), seen.clone());
+    let one = pool.apply_async_then(
+        fail_on_3,
+        4,
+        move |v| log(&s1, format!("callback {v}")),
+        move |e| log(&s2, format!("error_callback {e}")),
+    )?;
+    let value = one.get()?;
+    println!(
+        "get: {value}; callback already ran: {:?}",
+        seen.lock().unwrap()
+    );
+    seen.lock().unwrap().clear();
+    let (s1, s2) = (seen.clone(), seen.clone());
+    let failing = pool.apply_async_then(
+        fail_on_3,
+        3,
+        move |v| log(&s1, format!("callback {v}")),
+        move |e| {
+            log(
+                &s2,
+                format!(
+                    "error_callback: {}",
+                    e.to_string().split(':').next().unwrap_or("")
+                ),
+            )
+        },
+    )?;
+    println!(
+        "get of the failing task is an error: {}",
+        failing.get().is_err()
+    );
+    println!("then: {:?}", seen.lock().unwrap());
+    seen.lock().unwrap().clear();
+    // Handles dropped at once: the callbacks still run, by join.
+    for (inputs, label) in [(vec![1u64, 2], "all good"), (vec![2, 3, 4], "one fails")] {
+        let (s1, s2) = (seen.clone(), seen.clone());
+        let label2 = label;
+        drop(pool.map_async_then(
+            fail_on_3,
+            inputs,
+            1,
+            move |values| log(&s1, format!("{label}: callback {values:?}")),
+            move |e| {
+                log(
+                    &s2,
+                    format!(
+                        "{label2}: error_callback {}",
+                        e.to_string().split(':').next().unwrap_or("")
+                    ),
+                )
+            },
+        )?);
+    }
+    println!(
+        "starmap, chunks of 2: {:?}",
+        pool.starmap_chunked(add, (0..5).map(|i| (i, 10 * i)), 2)?
+    );
+    println!(
+        "starmap_async: {:?}",
+        pool.starmap_async(add, [(1, 2), (3, 4)], 1)?.get()?
+    );
+    pool.close();
+    pool.join()?;
+    let mut after = seen.lock().unwrap().clone();
+    after.sort();
+    println!("after join: {after:?}");
     Ok(())
 }
