@@ -25,6 +25,8 @@
 //! - [`cli`]: flags shared by the recipes, and one-line errors for bad ones.
 //! - `mpi` (with the `mpi` feature): how an MPI recipe gets its ranks.
 
+#![warn(missing_docs)]
+
 pub mod cli;
 pub mod connection;
 mod error;

@@ -223,6 +223,8 @@ pub struct Watchdog {
 }
 
 impl Watchdog {
+    /// Starts watching rank `rank`: if it is still in a watched call after
+    /// `limit`, the rank says which call and `why` it hangs, and ends.
     pub fn start(rank: i32, limit: std::time::Duration, why: String) -> Watchdog {
         let call = std::sync::Arc::new(std::sync::Mutex::new(String::from("no call yet")));
         let (done, finished) = std::sync::mpsc::channel::<()>();

@@ -80,6 +80,7 @@ impl SharedMemory {
         self.len
     }
 
+    /// Whether the block has no bytes (never, for one that was mapped).
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }

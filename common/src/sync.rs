@@ -411,6 +411,7 @@ pub struct Semaphore {
 }
 
 impl Semaphore {
+    /// A semaphore with `value` to take (Python's `Semaphore(value)`).
     pub fn new(value: u32) -> Result<Semaphore> {
         Self::make(value, None)
     }
@@ -531,6 +532,7 @@ pub struct Event {
 }
 
 impl Event {
+    /// An event, not set (Python's `Event()`).
     pub fn new() -> Result<Event> {
         let block = Block::new(0, |s: *mut EventState| {
             // SAFETY: fresh shared memory laid out as `EventState` (zeroed:
@@ -558,11 +560,13 @@ impl Event {
         })
     }
 
+    /// Clears the flag: waiters from now on wait (Python's `clear()`).
     pub fn clear(&self) -> Result<()> {
         // SAFETY: as in `set`.
         self.with(|flag| unsafe { *flag = 0 })
     }
 
+    /// Whether the flag is set (Python's `is_set()`).
     pub fn is_set(&self) -> Result<bool> {
         // SAFETY: as in `set`.
         self.with(|flag| unsafe { *flag != 0 })

@@ -154,6 +154,8 @@ impl Pool {
         Pool::builder(processes).build()
     }
 
+    /// A pool to set up before it starts: an initializer, a limit on tasks
+    /// per worker, a start method (Python's keyword arguments to `Pool`).
     pub fn builder(processes: usize) -> PoolBuilder {
         PoolBuilder {
             processes,

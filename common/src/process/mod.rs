@@ -95,6 +95,8 @@ pub fn get_all_start_methods() -> Vec<StartMethod> {
 /// `spawn`), and the child calls `run` on it. An error it returns is
 /// printed and gives exit code 1, like an exception in Python's `run`.
 pub trait Run: Serialize + DeserializeOwned + 'static {
+    /// The process's body (Python's overridden `run` method), called in
+    /// the child.
     fn run(&self) -> crate::Result<()>;
 }
 
@@ -164,6 +166,8 @@ pub fn set_start_method(method: StartMethod) {
     *lock(&START_METHOD) = method;
 }
 
+/// The start method new children use unless told otherwise (Python's
+/// `get_start_method()`).
 pub fn get_start_method() -> StartMethod {
     *lock(&START_METHOD)
 }
@@ -201,6 +205,7 @@ impl CurrentProcess {
 pub struct ParentProcess {
     /// Its name: `MainProcess`, or the name it was given.
     pub name: String,
+    /// Its process id.
     pub pid: i32,
 }
 
@@ -544,10 +549,12 @@ impl Process {
         Ok(())
     }
 
+    /// The process's name (Python's `name`).
     pub fn get_name(&self) -> &str {
         &self.name
     }
 
+    /// Whether it is a daemon (Python's `daemon`).
     pub fn is_daemon(&self) -> bool {
         self.daemon
     }

@@ -1086,6 +1086,7 @@ fn context_two_methods() -> Result<()> {
     let ctx = common::get_context(StartMethod::Forkserver);
     let pool = ctx.pool(1)?;
     println!("context pool worker: {:?}", pool.map(my_name, [0])?);
+    // ANCHOR_END: contexts
     Ok(())
 }
 
