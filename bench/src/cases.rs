@@ -105,6 +105,14 @@ pub fn all() -> Vec<Case> {
             |s| start_join(StartMethod::Spawn, s.n(50, 5)),
         ),
         case(
+            "start_forkserver",
+            "start",
+            "start + join, forkserver (common::Process)",
+            Unit::Seconds,
+            true,
+            |s| start_join(StartMethod::Forkserver, s.n(200, 20)),
+        ),
+        case(
             "floor_fork",
             "start",
             "floor: bare fork + waitpid",
@@ -381,6 +389,10 @@ fn noop() {}
 
 fn start_join(method: StartMethod, n: u64) -> Result<f64> {
     common::set_start_method(method);
+    // The first forkserver start also starts the server: not what is measured.
+    let mut first = Process::new(noop);
+    first.start()?;
+    first.join()?;
     let start = Instant::now();
     for _ in 0..n {
         let mut p = Process::new(noop);
