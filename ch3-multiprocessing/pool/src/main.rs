@@ -11,7 +11,7 @@
 //! Run it: `cargo run --bin pool` (`-- --help` lists the flags).
 
 use clap::Parser;
-use common::{Pool, cli::StartArgs};
+use common::Pool;
 use std::time::Instant;
 
 #[derive(Parser)]
@@ -38,8 +38,6 @@ struct Args {
     /// With --cpu-heavy: each task counts the primes below this number
     #[arg(long, value_name = "N", default_value_t = 300_000, value_parser = clap::value_parser!(u64).range(2..=100_000_000))]
     work: u64,
-    #[command(flatten)]
-    start: StartArgs,
 }
 
 // ANCHOR: square
@@ -72,16 +70,28 @@ fn python_list(values: &[u64]) -> String {
 }
 
 fn main() -> std::process::ExitCode {
-    common::main(run)
+    common::run(|args: Args| {
+        if args.cpu_heavy {
+            return cpu_heavy(&args);
+        }
+        if args.fail_at.is_some() || args.chunksize.is_some() || args.time {
+            return with_flags(&args);
+        }
+        let (processes, inputs) = (args.processes as usize, 0..args.range);
+        // ANCHOR: main
+        let pool = Pool::new(processes)?;
+        let pool_outputs = pool.map(function_square, inputs)?;
+        pool.close();
+        pool.join()?;
+        println!("Pool : {}", python_list(&pool_outputs));
+        // ANCHOR_END: main
+        Ok(())
+    })
 }
 
-fn run() -> common::Result<()> {
-    let args: Args = common::cli::parse();
-    common::set_start_method(args.start.start_method);
-    if args.cpu_heavy {
-        return cpu_heavy(&args);
-    }
-    // ANCHOR: main
+/// The book's map, with `--fail-at` (one task panics first), `--chunksize`
+/// and `--time`.
+fn with_flags(args: &Args) -> common::Result<()> {
     let pool = Pool::new(args.processes as usize)?;
     let inputs = 0..args.range;
     if let Some(forbidden) = args.fail_at {
@@ -99,7 +109,6 @@ fn run() -> common::Result<()> {
     let took = started.elapsed();
     pool.close();
     pool.join()?;
-    // ANCHOR_END: main
     if args.time {
         let chunks = match args.chunksize {
             Some(c) => format!("chunks of {c}"),

@@ -9,7 +9,7 @@
 //! Run it: `cargo run --bin state` (`-- --help` lists the flags).
 
 use clap::Parser;
-use common::{Array, DictProxy, Manager, Process, cli::StartArgs};
+use common::{Array, DictProxy, Manager, Process};
 
 #[derive(Parser)]
 #[command(about = "Processes store key-value pairs in a dictionary held by a manager process")]
@@ -20,8 +20,6 @@ struct Args {
     /// Keep the results in an Array in shared memory instead of a manager's dictionary
     #[arg(long)]
     shared_array: bool,
-    #[command(flatten)]
-    start: StartArgs,
 }
 
 // ANCHOR: worker
@@ -57,38 +55,34 @@ fn start_and_join(mut jobs: Vec<Process>) -> common::Result<()> {
 }
 
 fn main() -> std::process::ExitCode {
-    common::main(run)
-}
-
-fn run() -> common::Result<()> {
-    let args: Args = common::cli::parse();
-    common::set_start_method(args.start.start_method);
-    let keys = 0..i64::from(args.processes);
-    let pairs = if args.shared_array {
-        // ANCHOR: array_main
-        let array = Array::new(&vec![0_i64; keys.clone().count()])?;
-        let jobs = keys
-            .map(|i| Process::with_args(array_worker, (array.clone(), i, i * 2)))
-            .collect();
-        start_and_join(jobs)?;
-        array
-            .to_vec()?
-            .into_iter()
-            .enumerate()
-            .map(|(k, v)| (k as i64, v))
-            .collect()
-        // ANCHOR_END: array_main
-    } else {
-        // ANCHOR: main
-        let manager = Manager::start()?;
-        let dictionary = manager.dict::<i64, i64>()?;
-        let jobs = keys
-            .map(|i| Process::with_args(worker, (dictionary.clone(), i, i * 2)))
-            .collect();
-        start_and_join(jobs)?;
-        dictionary.items()? // in key order
-        // ANCHOR_END: main
-    };
-    println!("Results: {}", python_dict(&pairs));
-    Ok(())
+    common::run(|args: Args| {
+        let keys = 0..i64::from(args.processes);
+        let pairs = if args.shared_array {
+            // ANCHOR: array_main
+            let array = Array::new(&vec![0_i64; keys.clone().count()])?;
+            let jobs = keys
+                .map(|i| Process::with_args(array_worker, (array.clone(), i, i * 2)))
+                .collect();
+            start_and_join(jobs)?;
+            array
+                .to_vec()?
+                .into_iter()
+                .enumerate()
+                .map(|(k, v)| (k as i64, v))
+                .collect()
+            // ANCHOR_END: array_main
+        } else {
+            // ANCHOR: main
+            let manager = Manager::start()?;
+            let dictionary = manager.dict::<i64, i64>()?;
+            let jobs = keys
+                .map(|i| Process::with_args(worker, (dictionary.clone(), i, i * 2)))
+                .collect();
+            start_and_join(jobs)?;
+            dictionary.items()? // in key order
+            // ANCHOR_END: main
+        };
+        println!("Results: {}", python_dict(&pairs));
+        Ok(())
+    })
 }

@@ -10,7 +10,7 @@
 //! Run it: `cargo run --bin subclass` (`-- --help` lists the flags).
 
 use clap::Parser;
-use common::{Process, Run, cli::StartArgs, current_process};
+use common::{Process, Run, current_process};
 use serde::{Deserialize, Serialize};
 
 #[derive(Parser)]
@@ -19,8 +19,6 @@ struct Args {
     /// How many processes to create, start and join, one after another
     #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
     processes: u32,
-    #[command(flatten)]
-    start: StartArgs,
 }
 
 // ANCHOR: my_process
@@ -38,18 +36,15 @@ impl Run for MyProcess {
 // ANCHOR_END: my_process
 
 fn main() -> std::process::ExitCode {
-    common::main(run)
-}
-
-fn run() -> common::Result<()> {
-    let args: Args = common::cli::parse();
-    common::set_start_method(args.start.start_method);
-    // ANCHOR: main
-    for _ in 0..args.processes {
-        let mut p = Process::from_run(MyProcess);
-        p.start()?;
-        p.join()?;
-    }
-    // ANCHOR_END: main
-    Ok(())
+    common::run(|args: Args| {
+        let processes = args.processes;
+        // ANCHOR: main
+        for _ in 0..processes {
+            let mut p = Process::from_run(MyProcess);
+            p.start()?;
+            p.join()?;
+        }
+        // ANCHOR_END: main
+        Ok(())
+    })
 }

@@ -6,7 +6,7 @@
 //! Run it: `cargo run --bin sync-semaphore` (`-- --help` lists the flags).
 
 use clap::Parser;
-use common::{Array, Process, Semaphore, cli::StartArgs, current_process};
+use common::{Array, Process, Semaphore, current_process};
 
 #[derive(Parser)]
 #[command(about = "Let at most N of several processes in at once")]
@@ -17,8 +17,6 @@ struct Args {
     /// How many processes try to get in
     #[arg(long, value_name = "N", default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=64))]
     workers: u32,
-    #[command(flatten)]
-    start: StartArgs,
 }
 
 /// `inside[0]`: how many are inside now; `inside[1]`: the most ever.
@@ -38,31 +36,27 @@ fn worker((slots, inside): (Semaphore, Array<u32>)) -> common::Result<()> {
 // ANCHOR_END: worker
 
 fn main() -> std::process::ExitCode {
-    common::main(run)
-}
-
-fn run() -> common::Result<()> {
-    let args: Args = common::cli::parse();
-    common::set_start_method(args.start.start_method);
-    let slots = Semaphore::bounded(args.slots)?;
-    let inside = Array::new(&[0_u32, 0])?;
-    let mut workers: Vec<Process> = (0..args.workers)
-        .map(|_| Process::with_args(worker, (slots.clone(), inside.clone())))
-        .collect();
-    for w in &mut workers {
-        w.start()?;
-    }
-    for w in &mut workers {
-        w.join()?;
-    }
-    println!(
-        "at most {} inside at once (the semaphore allows {})",
-        inside.get(1)?,
-        args.slots
-    );
-    match slots.release() {
-        Ok(()) => println!("an extra release was allowed"),
-        Err(e) => println!("an extra release is refused: {e}"),
-    }
-    Ok(())
+    common::run(|args: Args| {
+        let slots = Semaphore::bounded(args.slots)?;
+        let inside = Array::new(&[0_u32, 0])?;
+        let mut workers: Vec<Process> = (0..args.workers)
+            .map(|_| Process::with_args(worker, (slots.clone(), inside.clone())))
+            .collect();
+        for w in &mut workers {
+            w.start()?;
+        }
+        for w in &mut workers {
+            w.join()?;
+        }
+        println!(
+            "at most {} inside at once (the semaphore allows {})",
+            inside.get(1)?,
+            args.slots
+        );
+        match slots.release() {
+            Ok(()) => println!("an extra release was allowed"),
+            Err(e) => println!("an extra release is refused: {e}"),
+        }
+        Ok(())
+    })
 }
