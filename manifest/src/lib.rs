@@ -9,7 +9,7 @@
 pub mod exercises;
 pub mod recipes;
 
-pub use recipes::{Capture, Compare, Extra, Manifest, Order, Recipe, load};
+pub use recipes::{Capture, Compare, Extra, Manifest, Order, Recipe, load, read};
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -60,4 +60,19 @@ fn metadata_target_dir() -> Option<PathBuf> {
     }
     let metadata: Metadata = serde_json::from_slice(&output.stdout).ok()?;
     Some(metadata.target_directory)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_target_dir_is_where_cargo_built_this_test() {
+        let exe = std::env::current_exe().unwrap();
+        let target = super::target_dir();
+        assert!(
+            exe.starts_with(&target),
+            "{} is not under {}",
+            exe.display(),
+            target.display()
+        );
+    }
 }
