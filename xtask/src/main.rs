@@ -63,7 +63,7 @@ enum Chore {
 /// The benchmark's flags, handed on to `cookbook-bench` (see `bench/src/main.rs`).
 #[derive(clap::Args)]
 struct BenchArgs {
-    /// A short run, for CI (written to <target>/bench/quick unless --out says otherwise)
+    /// A short run, for CI (written to TARGET_DIR/bench/quick unless --out says otherwise)
     #[arg(long)]
     quick: bool,
     /// Only the cases whose id contains TEXT (repeatable)
