@@ -73,6 +73,8 @@ fn why_stuck(variant: Variant, bytes: u32) -> String {
 
 fn main() -> std::process::ExitCode {
     LAUNCH.main(|args: &Args, world| {
+        let (variant, bytes) = (args.variant, args.bytes);
+        let stuck_for = Duration::from_secs_f64(args.timeout);
         // ANCHOR: body
         let rank = world.rank();
         let (partner, letter, sep) = match rank {
@@ -80,13 +82,9 @@ fn main() -> std::process::ExitCode {
             5 => (1, b'b', " :"),
             _ => return Ok(()), // only ranks 1 and 5 take part
         };
-        let data = vec![letter; args.bytes as usize];
+        let data = vec![letter; bytes as usize];
         let other = world.process_at_rank(partner);
-        let watchdog = Watchdog::start(
-            rank,
-            Duration::from_secs_f64(args.timeout),
-            why_stuck(args.variant, args.bytes),
-        );
+        let watchdog = Watchdog::start(rank, stuck_for, why_stuck(variant, bytes));
         let send = || {
             watchdog.enter(format!("send to rank {partner}"));
             other.send(&data[..]);
@@ -97,7 +95,7 @@ fn main() -> std::process::ExitCode {
             let (received, _status) = other.receive_vec::<u8>();
             println!("data received is = {}", describe(&received));
         };
-        match (args.variant, rank) {
+        match (variant, rank) {
             (Variant::RecvFirst, _) | (Variant::OneFirst, 5) => {
                 receive();
                 send();

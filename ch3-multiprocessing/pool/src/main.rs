@@ -72,7 +72,7 @@ fn python_list(values: &[u64]) -> String {
 fn main() -> std::process::ExitCode {
     common::run(|args: Args| {
         if args.cpu_heavy {
-            return cpu_heavy(&args);
+            return cpu_heavy(args.processes as usize, args.work);
         }
         if args.fail_at.is_some() || args.chunksize.is_some() || args.time {
             return with_flags(&args);
@@ -128,19 +128,19 @@ fn with_flags(args: &Args) -> common::Result<()> {
 // ANCHOR: timing
 /// Times the same batch of CPU-bound tasks in a plain loop, with a pool of
 /// one worker and with a pool of N.
-fn cpu_heavy(args: &Args) -> common::Result<()> {
-    let inputs = vec![args.work; 2 * args.processes as usize];
+fn cpu_heavy(processes: usize, work: u64) -> common::Result<()> {
+    let inputs = vec![work; 2 * processes];
     println!(
         "CPU-heavy task: {} inputs, each counting the primes below {}",
         inputs.len(),
-        args.work
+        work
     );
     let start = Instant::now();
     let serial: Vec<u64> = inputs.iter().map(|&n| count_primes(n)).collect();
     let serial_time = start.elapsed().as_secs_f64();
     println!("serial loop: {serial_time:.2} s");
     let mut one_worker_time = 0.0;
-    for workers in [1, args.processes as usize] {
+    for workers in [1, processes] {
         let pool = Pool::new(workers)?;
         let start = Instant::now();
         let results = pool.map_chunked(count_primes, inputs.iter().copied(), 1)?;
