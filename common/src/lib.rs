@@ -99,10 +99,12 @@ pub fn main(body: impl FnOnce() -> Result<()>) -> ExitCode {
 /// struct Args {}
 ///
 /// fn main() -> std::process::ExitCode {
-///     common::run(|_: Args| {
-///         common::Process::new(|| println!("hello")).start()?;
-///         Ok(())
-///     })
+///     common::run(run)
+/// }
+///
+/// fn run(_: Args) -> common::Result<()> {
+///     common::Process::new(|| println!("hello")).start()?;
+///     Ok(())
 /// }
 /// ```
 pub fn run<T: clap::Parser>(body: impl FnOnce(T) -> Result<()>) -> ExitCode {

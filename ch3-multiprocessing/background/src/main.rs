@@ -48,23 +48,25 @@ fn foo(daemon_child: bool) {
 // ANCHOR_END: foo
 
 fn main() -> std::process::ExitCode {
-    common::run(|args: Args| {
-        let daemon_child = args.daemon_child;
-        // ANCHOR: main
-        let mut background_process = Process::with_args(foo, daemon_child)
-            .name("background_process")
-            .daemon(true);
-        let mut no_background_process = Process::with_args(foo, daemon_child)
-            .name("NO_background_process")
-            .daemon(false);
-        background_process.start()?;
-        no_background_process.start()?;
-        // No join: `common::main` terminates the daemon and waits for the other.
-        // ANCHOR_END: main
-        if args.join {
-            background_process.join()?;
-            no_background_process.join()?;
-        }
-        Ok(())
-    })
+    common::run(run)
+}
+
+fn run(args: Args) -> common::Result<()> {
+    let daemon_child = args.daemon_child;
+    // ANCHOR: main
+    let mut background_process = Process::with_args(foo, daemon_child)
+        .name("background_process")
+        .daemon(true);
+    let mut no_background_process = Process::with_args(foo, daemon_child)
+        .name("NO_background_process")
+        .daemon(false);
+    background_process.start()?;
+    no_background_process.start()?;
+    // No join: `common::main` terminates the daemon and waits for the other.
+    // ANCHOR_END: main
+    if args.join {
+        background_process.join()?;
+        no_background_process.join()?;
+    }
+    Ok(())
 }

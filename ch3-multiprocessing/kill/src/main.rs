@@ -33,24 +33,26 @@ fn py(b: bool) -> &'static str {
 }
 
 fn main() -> std::process::ExitCode {
-    common::run(|args: Args| {
-        // `p.terminate()` sends SIGTERM; with --sigkill, `p.kill()` sends SIGKILL.
-        let terminate = if args.sigkill {
-            Process::kill
-        } else {
-            Process::terminate
-        };
-        // ANCHOR: main
-        let mut p = Process::new(foo);
-        println!("Process before execution: {p} {}", py(p.is_alive()));
-        p.start()?;
-        println!("Process running: {p} {}", py(p.is_alive()));
-        terminate(&p)?;
-        println!("Process terminated: {p} {}", py(p.is_alive()));
-        p.join()?;
-        println!("Process joined: {p} {}", py(p.is_alive()));
-        println!("Process exit code: {}", p.exitcode().unwrap_or_default());
-        // ANCHOR_END: main
-        Ok(())
-    })
+    common::run(run)
+}
+
+fn run(args: Args) -> common::Result<()> {
+    // `p.terminate()` sends SIGTERM; with --sigkill, `p.kill()` sends SIGKILL.
+    let terminate = if args.sigkill {
+        Process::kill
+    } else {
+        Process::terminate
+    };
+    // ANCHOR: main
+    let mut p = Process::new(foo);
+    println!("Process before execution: {p} {}", py(p.is_alive()));
+    p.start()?;
+    println!("Process running: {p} {}", py(p.is_alive()));
+    terminate(&p)?;
+    println!("Process terminated: {p} {}", py(p.is_alive()));
+    p.join()?;
+    println!("Process joined: {p} {}", py(p.is_alive()));
+    println!("Process exit code: {}", p.exitcode().unwrap_or_default());
+    // ANCHOR_END: main
+    Ok(())
 }

@@ -29,16 +29,18 @@ fn foo() {
 // ANCHOR_END: foo
 
 fn main() -> std::process::ExitCode {
-    common::run(|args: Args| {
-        let name = args.name; // "foo_process" unless --name says otherwise
-        // ANCHOR: main
-        let mut process_with_name = Process::new(foo).name(name);
-        let mut process_with_default_name = Process::new(foo);
-        process_with_name.start()?;
-        process_with_default_name.start()?;
-        process_with_name.join()?;
-        process_with_default_name.join()?;
-        // ANCHOR_END: main
-        Ok(())
-    })
+    common::run(run)
+}
+
+fn run(args: Args) -> common::Result<()> {
+    let name = args.name; // "foo_process" unless --name says otherwise
+    // ANCHOR: main
+    let mut process_with_name = Process::new(foo).name(name);
+    let mut process_with_default_name = Process::new(foo);
+    process_with_name.start()?;
+    process_with_default_name.start()?;
+    process_with_name.join()?;
+    process_with_default_name.join()?;
+    // ANCHOR_END: main
+    Ok(())
 }

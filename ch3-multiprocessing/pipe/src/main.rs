@@ -52,46 +52,48 @@ fn multiply_items((input_pipe, output_pipe): (Connection, Connection)) -> common
 // ANCHOR_END: targets
 
 fn main() -> std::process::ExitCode {
-    common::run(|args: Args| {
-        let items = args.items;
-        // ANCHOR: main
-        let (pipe_1_in, pipe_1_out) = pipe(true)?;
-        let (pipe_2_in, pipe_2_out) = pipe(true)?;
-        // Giving an end to a process moves it: this process no longer holds it,
-        // which is what the book's explicit close() calls achieve.
-        // ANCHOR_END: main
-        // ANCHOR: forgotten
-        // With --keep-writer, a copy of the second pipe's writing end stays here.
-        let forgotten = if args.keep_writer {
-            Some(pipe_2_in.try_clone()?)
-        } else {
-            None
-        };
-        // ANCHOR_END: forgotten
-        // ANCHOR: processes
-        let mut process_pipe_1 = Process::with_args(create_items, (pipe_1_in, items));
-        let mut process_pipe_2 = Process::with_args(multiply_items, (pipe_1_out, pipe_2_in));
-        // ANCHOR_END: processes
-        if forgotten.is_some() {
-            let processes = [process_pipe_1, process_pipe_2];
-            return read_with_patience(processes, &pipe_2_out, args.patience);
+    common::run(run)
+}
+
+fn run(args: Args) -> common::Result<()> {
+    let items = args.items;
+    // ANCHOR: main
+    let (pipe_1_in, pipe_1_out) = pipe(true)?;
+    let (pipe_2_in, pipe_2_out) = pipe(true)?;
+    // Giving an end to a process moves it: this process no longer holds it,
+    // which is what the book's explicit close() calls achieve.
+    // ANCHOR_END: main
+    // ANCHOR: forgotten
+    // With --keep-writer, a copy of the second pipe's writing end stays here.
+    let forgotten = if args.keep_writer {
+        Some(pipe_2_in.try_clone()?)
+    } else {
+        None
+    };
+    // ANCHOR_END: forgotten
+    // ANCHOR: processes
+    let mut process_pipe_1 = Process::with_args(create_items, (pipe_1_in, items));
+    let mut process_pipe_2 = Process::with_args(multiply_items, (pipe_1_out, pipe_2_in));
+    // ANCHOR_END: processes
+    if forgotten.is_some() {
+        let processes = [process_pipe_1, process_pipe_2];
+        return read_with_patience(processes, &pipe_2_out, args.patience);
+    }
+    // ANCHOR: read
+    process_pipe_1.start()?;
+    process_pipe_2.start()?;
+    loop {
+        match pipe_2_out.recv::<u64>() {
+            Ok(square) => println!("{square}"),
+            Err(e) if e.is_eof() => break,
+            Err(e) => return Err(e),
         }
-        // ANCHOR: read
-        process_pipe_1.start()?;
-        process_pipe_2.start()?;
-        loop {
-            match pipe_2_out.recv::<u64>() {
-                Ok(square) => println!("{square}"),
-                Err(e) if e.is_eof() => break,
-                Err(e) => return Err(e),
-            }
-        }
-        println!("End");
-        process_pipe_1.join()?;
-        process_pipe_2.join()?;
-        // ANCHOR_END: read
-        Ok(())
-    })
+    }
+    println!("End");
+    process_pipe_1.join()?;
+    process_pipe_2.join()?;
+    // ANCHOR_END: read
+    Ok(())
 }
 
 /// With `--keep-writer`: end-of-file never comes, so the main process

@@ -70,23 +70,25 @@ fn python_list(values: &[u64]) -> String {
 }
 
 fn main() -> std::process::ExitCode {
-    common::run(|args: Args| {
-        if args.cpu_heavy {
-            return cpu_heavy(args.processes as usize, args.work);
-        }
-        if args.fail_at.is_some() || args.chunksize.is_some() || args.time {
-            return with_flags(&args);
-        }
-        let (processes, inputs) = (args.processes as usize, 0..args.range);
-        // ANCHOR: main
-        let pool = Pool::new(processes)?;
-        let pool_outputs = pool.map(function_square, inputs)?;
-        pool.close();
-        pool.join()?;
-        println!("Pool : {}", python_list(&pool_outputs));
-        // ANCHOR_END: main
-        Ok(())
-    })
+    common::run(run)
+}
+
+fn run(args: Args) -> common::Result<()> {
+    if args.cpu_heavy {
+        return cpu_heavy(args.processes as usize, args.work);
+    }
+    if args.fail_at.is_some() || args.chunksize.is_some() || args.time {
+        return with_flags(&args);
+    }
+    let (processes, inputs) = (args.processes as usize, 0..args.range);
+    // ANCHOR: main
+    let pool = Pool::new(processes)?;
+    let pool_outputs = pool.map(function_square, inputs)?;
+    pool.close();
+    pool.join()?;
+    println!("Pool : {}", python_list(&pool_outputs));
+    // ANCHOR_END: main
+    Ok(())
 }
 
 /// The book's map, with `--fail-at` (one task panics first), `--chunksize`

@@ -104,50 +104,52 @@ impl SplitMix64 {
 }
 
 fn main() -> std::process::ExitCode {
-    common::run(|args: Args| {
-        let seed = args.seed.unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos() as u64)
-        });
-        let Args {
-            items,
-            producers,
-            consumers,
-            ..
-        } = args;
-        // ANCHOR: main
-        let queue = Queue::<Message>::new()?;
-        let mut producers: Vec<Process> = (0..producers)
-            .map(|i| {
-                Process::from_run(Producer {
-                    queue: queue.clone(),
-                    items,
-                    seed: seed.wrapping_add(i as u64),
-                })
+    common::run(run)
+}
+
+fn run(args: Args) -> common::Result<()> {
+    let seed = args.seed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64)
+    });
+    let Args {
+        items,
+        producers,
+        consumers,
+        ..
+    } = args;
+    // ANCHOR: main
+    let queue = Queue::<Message>::new()?;
+    let mut producers: Vec<Process> = (0..producers)
+        .map(|i| {
+            Process::from_run(Producer {
+                queue: queue.clone(),
+                items,
+                seed: seed.wrapping_add(i as u64),
             })
-            .collect();
-        let mut consumers: Vec<Process> = (0..consumers)
-            .map(|_| {
-                Process::from_run(Consumer {
-                    queue: queue.clone(),
-                })
+        })
+        .collect();
+    let mut consumers: Vec<Process> = (0..consumers)
+        .map(|_| {
+            Process::from_run(Consumer {
+                queue: queue.clone(),
             })
-            .collect();
-        for p in producers.iter_mut().chain(consumers.iter_mut()) {
-            p.start()?;
-        }
-        for p in &mut producers {
-            p.join()?;
-        }
-        // Every item is on the queue now: tell each consumer to stop after them.
-        for _ in 0..consumers.len() {
-            queue.put(&None)?;
-        }
-        for c in &mut consumers {
-            c.join()?;
-        }
-        // ANCHOR_END: main
-        Ok(())
-    })
+        })
+        .collect();
+    for p in producers.iter_mut().chain(consumers.iter_mut()) {
+        p.start()?;
+    }
+    for p in &mut producers {
+        p.join()?;
+    }
+    // Every item is on the queue now: tell each consumer to stop after them.
+    for _ in 0..consumers.len() {
+        queue.put(&None)?;
+    }
+    for c in &mut consumers {
+        c.join()?;
+    }
+    // ANCHOR_END: main
+    Ok(())
 }

@@ -39,19 +39,21 @@ fn my_func(i: u32) {
 // ANCHOR_END: targets
 
 fn main() -> std::process::ExitCode {
-    common::run(|args: Args| {
-        let (target, default_count): (fn(u32), u32) = match args.edition {
-            1 => (foo, 5),
-            _ => (my_func, 6),
-        };
-        let count = args.processes.unwrap_or(default_count);
-        // ANCHOR: loop
-        for i in 0..count {
-            let mut p = Process::with_args(target, i);
-            p.start()?;
-            p.join()?;
-        }
-        // ANCHOR_END: loop
-        Ok(())
-    })
+    common::run(run)
+}
+
+fn run(args: Args) -> common::Result<()> {
+    let (target, default_count): (fn(u32), u32) = match args.edition {
+        1 => (foo, 5),
+        _ => (my_func, 6),
+    };
+    let count = args.processes.unwrap_or(default_count);
+    // ANCHOR: loop
+    for i in 0..count {
+        let mut p = Process::with_args(target, i);
+        p.start()?;
+        p.join()?;
+    }
+    // ANCHOR_END: loop
+    Ok(())
 }

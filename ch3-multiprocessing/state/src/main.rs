@@ -55,34 +55,36 @@ fn start_and_join(mut jobs: Vec<Process>) -> common::Result<()> {
 }
 
 fn main() -> std::process::ExitCode {
-    common::run(|args: Args| {
-        let keys = 0..i64::from(args.processes);
-        let pairs = if args.shared_array {
-            // ANCHOR: array_main
-            let array = Array::new(&vec![0_i64; keys.clone().count()])?;
-            let jobs = keys
-                .map(|i| Process::with_args(array_worker, (array.clone(), i, i * 2)))
-                .collect();
-            start_and_join(jobs)?;
-            array
-                .to_vec()?
-                .into_iter()
-                .enumerate()
-                .map(|(k, v)| (k as i64, v))
-                .collect()
-            // ANCHOR_END: array_main
-        } else {
-            // ANCHOR: main
-            let manager = Manager::start()?;
-            let dictionary = manager.dict::<i64, i64>()?;
-            let jobs = keys
-                .map(|i| Process::with_args(worker, (dictionary.clone(), i, i * 2)))
-                .collect();
-            start_and_join(jobs)?;
-            dictionary.items()? // in key order
-            // ANCHOR_END: main
-        };
-        println!("Results: {}", python_dict(&pairs));
-        Ok(())
-    })
+    common::run(run)
+}
+
+fn run(args: Args) -> common::Result<()> {
+    let keys = 0..i64::from(args.processes);
+    let pairs = if args.shared_array {
+        // ANCHOR: array_main
+        let array = Array::new(&vec![0_i64; keys.clone().count()])?;
+        let jobs = keys
+            .map(|i| Process::with_args(array_worker, (array.clone(), i, i * 2)))
+            .collect();
+        start_and_join(jobs)?;
+        array
+            .to_vec()?
+            .into_iter()
+            .enumerate()
+            .map(|(k, v)| (k as i64, v))
+            .collect()
+        // ANCHOR_END: array_main
+    } else {
+        // ANCHOR: main
+        let manager = Manager::start()?;
+        let dictionary = manager.dict::<i64, i64>()?;
+        let jobs = keys
+            .map(|i| Process::with_args(worker, (dictionary.clone(), i, i * 2)))
+            .collect();
+        start_and_join(jobs)?;
+        dictionary.items()? // in key order
+        // ANCHOR_END: main
+    };
+    println!("Results: {}", python_dict(&pairs));
+    Ok(())
 }

@@ -36,15 +36,17 @@ impl Run for MyProcess {
 // ANCHOR_END: my_process
 
 fn main() -> std::process::ExitCode {
-    common::run(|args: Args| {
-        let processes = args.processes;
-        // ANCHOR: main
-        for _ in 0..processes {
-            let mut p = Process::from_run(MyProcess);
-            p.start()?;
-            p.join()?;
-        }
-        // ANCHOR_END: main
-        Ok(())
-    })
+    common::run(run)
+}
+
+fn run(args: Args) -> common::Result<()> {
+    let processes = args.processes;
+    // ANCHOR: main
+    for _ in 0..processes {
+        let mut p = Process::from_run(MyProcess);
+        p.start()?;
+        p.join()?;
+    }
+    // ANCHOR_END: main
+    Ok(())
 }

@@ -50,25 +50,27 @@ fn timestamp() -> String {
 }
 
 fn main() -> std::process::ExitCode {
-    common::run(|args: Args| {
-        let (n, last_is_late) = (args.barrier_processes, args.late);
-        // ANCHOR: main
-        let synchronizer = Barrier::new(n)?;
-        let serializer = Lock::new()?;
-        for i in 1..=n {
-            let late = if i == n { last_is_late } else { 0.0 };
-            let shared = (synchronizer.clone(), serializer.clone(), late);
-            Process::with_args(test_with_barrier, shared)
-                .name(format!("p{i} - test_with_barrier"))
-                .start()?;
-        }
-        for i in n + 1..=n + 2 {
-            Process::new(test_without_barrier)
-                .name(format!("p{i} - test_without_barrier"))
-                .start()?;
-        }
-        // The processes are joined when main ends, as in Python.
-        // ANCHOR_END: main
-        Ok(())
-    })
+    common::run(run)
+}
+
+fn run(args: Args) -> common::Result<()> {
+    let (n, last_is_late) = (args.barrier_processes, args.late);
+    // ANCHOR: main
+    let synchronizer = Barrier::new(n)?;
+    let serializer = Lock::new()?;
+    for i in 1..=n {
+        let late = if i == n { last_is_late } else { 0.0 };
+        let shared = (synchronizer.clone(), serializer.clone(), late);
+        Process::with_args(test_with_barrier, shared)
+            .name(format!("p{i} - test_with_barrier"))
+            .start()?;
+    }
+    for i in n + 1..=n + 2 {
+        Process::new(test_without_barrier)
+            .name(format!("p{i} - test_without_barrier"))
+            .start()?;
+    }
+    // The processes are joined when main ends, as in Python.
+    // ANCHOR_END: main
+    Ok(())
 }

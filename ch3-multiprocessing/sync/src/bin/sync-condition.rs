@@ -31,28 +31,30 @@ fn consumer((condition, slot): (Condition, Array<u32>)) -> common::Result<()> {
 // ANCHOR_END: consumer
 
 fn main() -> std::process::ExitCode {
-    common::run(|args: Args| {
-        let condition = Condition::new()?;
-        let slot = Array::new(&[0_u32, 0])?;
-        let mut consumers: Vec<Process> = (0..args.consumers)
-            .map(|_| Process::with_args(consumer, (condition.clone(), slot.clone())))
-            .collect();
-        for c in &mut consumers {
-            c.start()?;
-        }
-        // ANCHOR: producer
-        for _ in 0..consumers.len() {
-            common::sleep(0.2);
-            let guard = condition.acquire()?;
-            slot.lock()?[0] += 1;
-            println!("main: made an item");
-            guard.notify();
-        }
-        // ANCHOR_END: producer
-        for c in &mut consumers {
-            c.join()?;
-        }
-        println!("main: {} items taken", slot.get(1)?);
-        Ok(())
-    })
+    common::run(run)
+}
+
+fn run(args: Args) -> common::Result<()> {
+    let condition = Condition::new()?;
+    let slot = Array::new(&[0_u32, 0])?;
+    let mut consumers: Vec<Process> = (0..args.consumers)
+        .map(|_| Process::with_args(consumer, (condition.clone(), slot.clone())))
+        .collect();
+    for c in &mut consumers {
+        c.start()?;
+    }
+    // ANCHOR: producer
+    for _ in 0..consumers.len() {
+        common::sleep(0.2);
+        let guard = condition.acquire()?;
+        slot.lock()?[0] += 1;
+        println!("main: made an item");
+        guard.notify();
+    }
+    // ANCHOR_END: producer
+    for c in &mut consumers {
+        c.join()?;
+    }
+    println!("main: {} items taken", slot.get(1)?);
+    Ok(())
 }

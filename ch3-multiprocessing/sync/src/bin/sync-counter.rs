@@ -60,12 +60,14 @@ fn count_with(worker: fn(Job) -> common::Result<()>, args: &Args) -> common::Res
 }
 
 fn main() -> std::process::ExitCode {
-    common::run(|args: Args| {
-        let expected = i64::from(args.processes) * i64::from(args.increments);
-        let without = count_with(add_without_lock, &args)?;
-        println!("without the lock: {without} (expected {expected})");
-        let with = count_with(add_with_lock, &args)?;
-        println!("with the lock: {with} (expected {expected})");
-        Ok(())
-    })
+    common::run(run)
+}
+
+fn run(args: Args) -> common::Result<()> {
+    let expected = i64::from(args.processes) * i64::from(args.increments);
+    let without = count_with(add_without_lock, &args)?;
+    println!("without the lock: {without} (expected {expected})");
+    let with = count_with(add_with_lock, &args)?;
+    println!("with the lock: {with} (expected {expected})");
+    Ok(())
 }

@@ -31,17 +31,19 @@ fn wait_briefly(event: Event) -> common::Result<()> {
 // ANCHOR_END: waiters
 
 fn main() -> std::process::ExitCode {
-    common::run(|_: Args| {
-        let event = Event::new()?;
-        let mut patient = Process::with_args(wait_for_ever, event.clone()).name("patient");
-        let mut hasty = Process::with_args(wait_briefly, event.clone()).name("hasty");
-        patient.start()?;
-        hasty.start()?;
-        hasty.join()?;
-        common::sleep(1.0);
-        println!("main: setting the event");
-        event.set()?;
-        patient.join()?;
-        Ok(())
-    })
+    common::run(run)
+}
+
+fn run(_: Args) -> common::Result<()> {
+    let event = Event::new()?;
+    let mut patient = Process::with_args(wait_for_ever, event.clone()).name("patient");
+    let mut hasty = Process::with_args(wait_briefly, event.clone()).name("hasty");
+    patient.start()?;
+    hasty.start()?;
+    hasty.join()?;
+    common::sleep(1.0);
+    println!("main: setting the event");
+    event.set()?;
+    patient.join()?;
+    Ok(())
 }

@@ -38,14 +38,16 @@ fn wait_for(lock: RLock) -> common::Result<()> {
 }
 
 fn main() -> std::process::ExitCode {
-    common::run(|_: Args| {
-        let lock = RLock::new()?;
-        let mut first = Process::with_args(update, lock.clone()).name("updater");
-        let mut second = Process::with_args(wait_for, lock).name("waiter");
-        first.start()?;
-        second.start()?;
-        first.join()?;
-        second.join()?;
-        Ok(())
-    })
+    common::run(run)
+}
+
+fn run(_: Args) -> common::Result<()> {
+    let lock = RLock::new()?;
+    let mut first = Process::with_args(update, lock.clone()).name("updater");
+    let mut second = Process::with_args(wait_for, lock).name("waiter");
+    first.start()?;
+    second.start()?;
+    first.join()?;
+    second.join()?;
+    Ok(())
 }

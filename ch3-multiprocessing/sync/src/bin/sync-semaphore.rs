@@ -36,27 +36,29 @@ fn worker((slots, inside): (Semaphore, Array<u32>)) -> common::Result<()> {
 // ANCHOR_END: worker
 
 fn main() -> std::process::ExitCode {
-    common::run(|args: Args| {
-        let slots = Semaphore::bounded(args.slots)?;
-        let inside = Array::new(&[0_u32, 0])?;
-        let mut workers: Vec<Process> = (0..args.workers)
-            .map(|_| Process::with_args(worker, (slots.clone(), inside.clone())))
-            .collect();
-        for w in &mut workers {
-            w.start()?;
-        }
-        for w in &mut workers {
-            w.join()?;
-        }
-        println!(
-            "at most {} inside at once (the semaphore allows {})",
-            inside.get(1)?,
-            args.slots
-        );
-        match slots.release() {
-            Ok(()) => println!("an extra release was allowed"),
-            Err(e) => println!("an extra release is refused: {e}"),
-        }
-        Ok(())
-    })
+    common::run(run)
+}
+
+fn run(args: Args) -> common::Result<()> {
+    let slots = Semaphore::bounded(args.slots)?;
+    let inside = Array::new(&[0_u32, 0])?;
+    let mut workers: Vec<Process> = (0..args.workers)
+        .map(|_| Process::with_args(worker, (slots.clone(), inside.clone())))
+        .collect();
+    for w in &mut workers {
+        w.start()?;
+    }
+    for w in &mut workers {
+        w.join()?;
+    }
+    println!(
+        "at most {} inside at once (the semaphore allows {})",
+        inside.get(1)?,
+        args.slots
+    );
+    match slots.release() {
+        Ok(()) => println!("an extra release was allowed"),
+        Err(e) => println!("an extra release is refused: {e}"),
+    }
+    Ok(())
 }
