@@ -7,7 +7,7 @@
 //! same machine. Results go to `results.md` (tables), `results.json`, and
 //! SVG charts, in `book/src/performance/` (or `--out`).
 //!
-//! Flags: `--quick` (a short run, for CI: written to `target/bench/quick`
+//! Flags: `--quick` (a short run, for CI: written to `<target>/bench/quick`
 //! unless `--out` says otherwise), `--filter TEXT` (only cases whose id
 //! contains TEXT; repeatable), `--no-python`, `--out DIR`, and
 //! `--from-json FILE` (write the reports again from an earlier run's
@@ -120,12 +120,11 @@ fn options() -> common::Result<Options> {
             }
         }
     }
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     o.out = out.unwrap_or_else(|| {
         if o.quick {
-            root.join("target/bench/quick")
+            manifest::target_dir().join("bench/quick")
         } else {
-            root.join("book/src/performance")
+            manifest::workspace_root().join("book/src/performance")
         }
     });
     Ok(o)

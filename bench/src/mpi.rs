@@ -34,7 +34,7 @@ pub fn launch(np: u32, args: &[String]) -> common::Result<Vec<String>> {
 /// Builds `bench/c/pingpong.c` with `mpicc` and returns its path.
 pub fn build_c_pingpong() -> common::Result<std::path::PathBuf> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out_dir = root.join("../target/bench");
+    let out_dir = manifest::target_dir().join("bench");
     std::fs::create_dir_all(&out_dir)?;
     let exe = out_dir.join("pingpong-c");
     let status = Command::new("mpicc")

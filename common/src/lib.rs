@@ -4,7 +4,8 @@
 //!
 //! - [`Process`]: start a function (or a type implementing [`Run`]) in a child
 //!   process, name it, make it a daemon, join, terminate or kill it.
-//! - [`main`]: the entry point every recipe calls first, the counterpart of
+//! - [`run`]: the entry point every multiprocessing recipe calls: its flags,
+//!   `--start-method`, then its body inside [`main`], the counterpart of
 //!   Python's `if __name__ == "__main__":` guard.
 //! - [`Queue`] (bounded with [`Queue::with_maxsize`]), [`JoinableQueue`],
 //!   [`SimpleQueue`] and [`pipe`]: exchange values between processes.
@@ -82,11 +83,9 @@ use std::process::ExitCode;
 /// as Python does when a script ends.
 pub fn main(body: impl FnOnce() -> Result<()>) -> ExitCode {
     process::enter_main();
-    // Rust ignores SIGPIPE, so printing into a closed pipe (`recipe | head`)
-    // would panic; restore the Unix default and end quietly instead, in the
+    // Printing into a closed pipe (`recipe | head`) ends quietly, in the
     // parent and in every child.
-    // SAFETY: setting a signal's disposition to the default is always sound.
-    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    cli::default_sigpipe();
     process::run_child_if_spawned();
     if let Err(e) = time::check_time_scale() {
         eprintln!("error: {e}");
@@ -107,3 +106,31 @@ pub fn main(body: impl FnOnce() -> Result<()>) -> ExitCode {
     }
 }
 // ANCHOR_END: main
+
+/// A recipe's `main`: [`main`], whose body parses the recipe's flags `T`
+/// (with `--start-method` added, and bad ones refused in one line, exit
+/// code 2, see [`cli`]), sets the start method, and runs `body` with them.
+///
+/// ```no_run
+/// #[derive(clap::Parser)]
+/// #[command(about = "Say hello from a child process")]
+/// struct Args {}
+///
+/// fn main() -> std::process::ExitCode {
+///     common::run(run)
+/// }
+///
+/// fn run(_: Args) -> common::Result<()> {
+///     common::Process::new(|| println!("hello")).start()?;
+///     Ok(())
+/// }
+/// ```
+pub fn run<T: clap::Parser>(body: impl FnOnce(T) -> Result<()>) -> ExitCode {
+    main(|| {
+        // Parsed here, not before `main`: a spawned child runs its target
+        // and exits inside `main`, and never reads the parent's flags.
+        let (args, start) = cli::parse_with::<T, cli::StartArgs>();
+        set_start_method(start.start_method);
+        body(args)
+    })
+}

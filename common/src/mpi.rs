@@ -82,6 +82,17 @@ impl Launch {
         }
     }
 
+    /// A recipe's `main`: parses the recipe's flags `T` (with `--np` added,
+    /// and bad ones refused in one line, exit code 2, see [`crate::cli`]),
+    /// then runs `body` with them on every rank, as [`Launch::run`] does.
+    pub fn main<T: clap::Parser>(
+        self,
+        body: impl FnOnce(&T, &SimpleCommunicator) -> Result<()>,
+    ) -> ExitCode {
+        let (args, mpi) = crate::cli::parse_with::<T, MpiArgs>();
+        self.run(mpi.np, |world| body(&args, world))
+    }
+
     // ANCHOR: run
     /// Runs `body` on every rank, launching the ranks first if needed.
     /// `np` is the `--np` flag's value, if given.
@@ -91,8 +102,7 @@ impl Launch {
         body: impl FnOnce(&SimpleCommunicator) -> Result<()>,
     ) -> ExitCode {
         // As in `crate::main`: printing into a closed pipe ends the process quietly.
-        // SAFETY: setting a signal's disposition to the default is always sound.
-        unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+        crate::cli::default_sigpipe();
         let outcome = if under_launcher() {
             self.run_rank(np, body)
         } else if std::env::var_os(RELAUNCHED).is_some() {

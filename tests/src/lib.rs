@@ -1,12 +1,15 @@
 //! What the cookbook's tests (and `cargo xtask`) share:
 //!
-//! - [`manifest`]: `recipes.toml`, the one list of recipes in book order;
+//! - [`manifest`]: `recipes.toml` and `exercises.toml` (the
+//!   `cookbook-manifest` crate, re-exported);
+//! - [`METHODS`]: the start methods every multiprocessing test runs under;
 //! - [`Run`]: run a recipe as a subprocess with a timeout, optionally
 //!   signal it when it prints a given line, and check that nothing it
 //!   started is left behind (see [`Outcome::leftovers`]);
 //! - [`normalise`]: compare outputs the way a recipe's page says.
 
-pub mod manifest;
+pub use manifest;
+pub use manifest::workspace_root;
 
 use nix::sys::signal::{Signal, kill, killpg};
 use nix::sys::wait::{WaitPidFlag, waitpid};
@@ -14,21 +17,14 @@ use nix::unistd::Pid;
 use regex::Regex;
 use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::{Once, OnceLock, mpsc};
+
+/// The start methods every multiprocessing recipe and test runs under, by
+/// Python's names.
+pub const METHODS: [&str; 3] = ["spawn", "fork", "forkserver"];
 use std::time::{Duration, Instant};
-
-/// The start methods every multiprocessing test runs under, by Python's names.
-pub const START_METHODS: [&str; 3] = ["spawn", "fork", "forkserver"];
-
-/// The workspace root (this crate lives in `<root>/tests`).
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent")
-        .to_path_buf()
-}
 
 /// The directory the recipes' executables are built into: the one this test
 /// executable sits in (`target/<profile>/deps/..`).
@@ -42,24 +38,16 @@ fn bin_dir() -> PathBuf {
     }
 }
 
-/// The path of a recipe's executable. The first call builds every binary of
-/// the workspace (quick when they are up to date), so `cargo test` alone works.
+/// The path of a recipe's executable. Tests do not build: `cargo test`
+/// builds only test targets, so the recipes must be built first (`cargo
+/// xtask test` does it), and a missing one says so.
 pub fn bin(name: &str) -> PathBuf {
-    static BUILT: Once = Once::new();
-    BUILT.call_once(|| {
-        let dir = bin_dir();
-        let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-        cargo
-            .args(["build", "--quiet", "--workspace", "--bins"])
-            .current_dir(workspace_root());
-        if dir.ends_with("release") {
-            cargo.arg("--release");
-        }
-        let status = cargo.status().expect("run cargo build");
-        assert!(status.success(), "cargo build --workspace --bins failed");
-    });
     let path = bin_dir().join(name);
-    assert!(path.exists(), "no executable {}", path.display());
+    assert!(
+        path.exists(),
+        "no executable {}: run `cargo build --workspace --bins` first",
+        path.display()
+    );
     path
 }
 
@@ -240,6 +228,17 @@ impl Run {
         self.trigger = Some((Trigger::After(delay), signal, target));
         self.grace = Duration::from_secs(3);
         self
+    }
+
+    /// What this run costs on this machine, now, without the book's sleeps
+    /// (the slower of two runs at `COOKBOOK_TIME_SCALE=0`). Timing asserts
+    /// measure against it, not against fixed numbers: a loaded machine slows
+    /// the reference as much as the run, so it cannot fail them.
+    pub fn overhead(&self) -> Duration {
+        (0..2)
+            .map(|_| self.clone().time_scale(0.0).run_ok().elapsed)
+            .max()
+            .unwrap_or_default()
     }
 
     /// Runs, and panics unless the run exited 0 and left nothing behind.

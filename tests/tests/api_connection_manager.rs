@@ -9,7 +9,7 @@ use cookbook_tests::{Outcome, Run, bin};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use cookbook_tests::START_METHODS as METHODS;
+use cookbook_tests::METHODS;
 
 fn probe_run(args: &[&str]) -> Run {
     Run::program(bin("api-probe-b"), "api-probe-b")

@@ -4,7 +4,7 @@
 //! `starmap` with a chunk size. Each case runs in `process-probe` under
 //! every start method, with a timeout, leaving nothing behind.
 
-use cookbook_tests::START_METHODS as METHODS;
+use cookbook_tests::METHODS;
 use cookbook_tests::{Outcome, Run};
 use std::time::Duration;
 

@@ -5,7 +5,7 @@
 use cookbook_tests::{Outcome, Run};
 use std::time::Duration;
 
-use cookbook_tests::START_METHODS as METHODS;
+use cookbook_tests::METHODS;
 
 fn run(recipe: &str, method: &str, args: &[&str]) -> Outcome {
     Run::recipe(recipe).start_method(method).args(args).run_ok()
@@ -59,12 +59,16 @@ fn name_is_seen_from_inside_the_child_and_defaults_count_up() {
 
 #[test]
 fn name_children_run_at_the_same_time() {
-    // Both sleep 3 book-seconds; run concurrently, the recipe takes about 3, not 6.
-    let out = Run::recipe("name").time_scale(0.1).run();
+    // Both sleep 3 book-seconds (1.5 s here): run concurrently, the recipe
+    // takes its overhead and one sleep; one after another, two sleeps.
+    let run = Run::recipe("name");
+    let overhead = run.overhead();
+    let sleep = Duration::from_secs_f64(3.0 * 0.5);
+    let out = run.time_scale(0.5).run();
     out.assert_success();
     assert!(
-        out.elapsed < Duration::from_millis(570),
-        "{:?}",
+        out.elapsed < overhead + sleep.mul_f64(1.5),
+        "{:?} for two sleeps of {sleep:?} (the run without them: {overhead:?})",
         out.elapsed
     );
 }

@@ -1,102 +1,133 @@
-//! Each page's captured output (`book/src/outputs/<recipe>.txt`, written by
+//! Each page's captured output (`book/src/outputs/<run>.txt`, written by
 //! `cargo xtask outputs`) must still be what the recipe prints, compared the
 //! way `recipes.toml` says: line for line, or in any order, with pids and
 //! timestamps masked. Multiprocessing recipes are checked under both start
 //! methods, which also shows that both print the same.
+//!
+//! One test case per captured run, named after its output file (`queue`,
+//! `queue-crowd`, ...), so one failure hides no other and
+//! `cargo test --test outputs queue` runs the queue recipe's cases alone.
+//! The cases are made from `recipes.toml` (a `harness = false` target).
 
-use cookbook_tests::{Run, manifest, normalise};
+use cookbook_tests::manifest::{self, Capture, Compare, Order, Recipe, exercises};
+use cookbook_tests::{METHODS, Run, normalise};
+use libtest_mimic::{Arguments, Failed, Trial};
 
-#[test]
-fn captured_outputs_match_fresh_runs() {
-    for recipe in manifest::load().recipe {
-        for capture in recipe.captures() {
-            let path = &capture.file;
-            let captured = std::fs::read_to_string(path).unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e} (run `cargo xtask outputs {}`)",
-                    path.display(),
-                    recipe.name
-                )
-            });
-            let (command, body) = captured.split_once('\n').unwrap_or((&captured, ""));
-            assert_eq!(
-                command,
-                capture.command_line(),
-                "{}: first line",
-                path.display()
-            );
-            let expected = normalise(body, &capture.compare);
-            assert!(
-                !expected.is_empty(),
-                "{}: nothing to compare",
-                path.display()
-            );
-
-            let methods: &[&str] = if recipe.is_mpi() {
-                &[""]
-            } else {
-                &["spawn", "fork"]
-            };
-            for method in methods {
-                let mut run = Run::recipe(&capture.bin).args(&capture.args);
-                if !method.is_empty() {
-                    run = run.start_method(method);
-                }
-                let out = run.run();
-                out.assert_clean();
-                assert_eq!(
-                    out.code() != 0,
-                    capture.fails,
-                    "{}: exit code {}\n{}",
-                    path.display(),
-                    out.code(),
-                    out.stderr
-                );
-                let fresh = capture.render(&out.stdout, &out.stderr);
-                let fresh = fresh.split_once('\n').map_or("", |(_, body)| body);
-                assert_eq!(
-                    normalise(fresh, &capture.compare),
-                    expected,
-                    "{} ({method}) no longer prints what {} shows; if the change is meant, run `cargo xtask outputs {}`",
-                    capture.bin,
-                    path.display(),
-                    recipe.name
-                );
-            }
-        }
-    }
+fn main() {
+    let args = Arguments::from_args();
+    let recipes = manifest::load().recipe;
+    let mut trials: Vec<Trial> = recipes
+        .iter()
+        .flat_map(|recipe| {
+            recipe.captures().into_iter().map(|capture| {
+                let recipe = recipe.clone();
+                Trial::test(capture.name.clone(), move || {
+                    captured_output_matches_a_fresh_run(&recipe, &capture)
+                })
+            })
+        })
+        .collect();
+    trials.extend([
+        Trial::test(
+            "every_recipe_has_a_crate_and_a_page_that_includes_its_code_and_output",
+            every_recipe_has_a_crate_and_a_page,
+        ),
+        Trial::test(
+            "normalise_masks_drops_and_orders",
+            normalise_masks_drops_and_orders,
+        ),
+        Trial::test(
+            "every_recipe_page_links_its_exercises",
+            every_recipe_page_links_its_exercises,
+        ),
+    ]);
+    libtest_mimic::run(&args, trials).exit();
 }
 
-#[test]
-fn every_recipe_has_a_crate_and_a_page_that_includes_its_code_and_output() {
-    for recipe in manifest::load().recipe {
-        assert!(
-            recipe.dir().join("src/main.rs").exists(),
-            "{}: no crate",
+/// Fails the case with `message` unless `ok`.
+fn check(ok: bool, message: impl FnOnce() -> String) -> Result<(), Failed> {
+    if ok { Ok(()) } else { Err(message().into()) }
+}
+
+fn captured_output_matches_a_fresh_run(recipe: &Recipe, capture: &Capture) -> Result<(), Failed> {
+    let path = &capture.file;
+    let captured = std::fs::read_to_string(path).map_err(|e| {
+        format!(
+            "{}: {e} (run `cargo xtask outputs {}`)",
+            path.display(),
             recipe.name
-        );
-        let page = std::fs::read_to_string(recipe.page())
-            .unwrap_or_else(|e| panic!("{}: {e}", recipe.page().display()));
-        let output = format!("outputs/{}.txt", recipe.name);
-        assert!(
-            page.contains(&output),
-            "{} does not include {output}",
-            recipe.page().display()
-        );
-        let code = format!("{}/src/main.rs", recipe.name);
-        assert!(
-            page.contains("{{#include") && page.contains(&code),
-            "{} does not include code from {code}",
-            recipe.page().display()
-        );
+        )
+    })?;
+    let (command, body) = captured.split_once('\n').unwrap_or((&captured, ""));
+    check(command == capture.command_line(), || {
+        format!(
+            "{}: first line {command:?}, expected {:?}",
+            path.display(),
+            capture.command_line()
+        )
+    })?;
+    let expected = normalise(body, &capture.compare);
+    check(!expected.is_empty(), || {
+        format!("{}: nothing to compare", path.display())
+    })?;
+
+    let methods: &[&str] = if recipe.is_mpi() { &[""] } else { &METHODS };
+    for method in methods {
+        let mut run = Run::recipe(&capture.bin).args(&capture.args);
+        if !method.is_empty() {
+            run = run.start_method(method);
+        }
+        let out = run.run();
+        out.assert_clean();
+        check((out.code() != 0) == capture.fails, || {
+            format!(
+                "{}: exit code {}\n{}",
+                path.display(),
+                out.code(),
+                out.stderr
+            )
+        })?;
+        let fresh = capture.render(&out.stdout, &out.stderr);
+        let fresh = fresh.split_once('\n').map_or("", |(_, body)| body);
+        let fresh = normalise(fresh, &capture.compare);
+        check(fresh == expected, || {
+            format!(
+                "{} ({method}) no longer prints what {} shows; if the change is meant, run `cargo xtask outputs {}`\nfresh:    {fresh:?}\ncaptured: {expected:?}",
+                capture.bin,
+                path.display(),
+                recipe.name
+            )
+        })?;
     }
+    Ok(())
+}
+
+fn every_recipe_has_a_crate_and_a_page() -> Result<(), Failed> {
+    for recipe in manifest::load().recipe {
+        check(recipe.dir().join("src/main.rs").exists(), || {
+            format!("{}: no crate", recipe.name)
+        })?;
+        let page = std::fs::read_to_string(recipe.page())
+            .map_err(|e| format!("{}: {e}", recipe.page().display()))?;
+        let output = format!("outputs/{}.txt", recipe.name);
+        check(page.contains(&output), || {
+            format!("{} does not include {output}", recipe.page().display())
+        })?;
+        let code = format!("{}/src/main.rs", recipe.name);
+        check(page.contains("{{#include") && page.contains(&code), || {
+            format!(
+                "{} does not include code from {code}",
+                recipe.page().display()
+            )
+        })?;
+    }
+    Ok(())
 }
 
 /// The normaliser itself: masks, drops and ordering do what the manifest says.
-#[test]
-fn normalise_masks_drops_and_orders() {
-    let rules = manifest::Compare {
-        order: manifest::Order::Any,
+fn normalise_masks_drops_and_orders() -> Result<(), Failed> {
+    let rules = Compare {
+        order: Order::Any,
         mask: vec![r"pid=\d+".into()],
         drop: vec!["^noise".into()],
     };
@@ -104,52 +135,32 @@ fn normalise_masks_drops_and_orders() {
         normalise("b pid=12\nnoise here\na pid=7\n", &rules),
         ["a …", "b …"]
     );
-    let exact = manifest::Compare::default();
-    assert_eq!(normalise("b\na\n", &exact), ["b", "a"]);
+    assert_eq!(normalise("b\na\n", &Compare::default()), ["b", "a"]);
+    Ok(())
 }
 
 /// Every exercise is linked from its recipe's page, and every recipe has one.
-#[test]
-fn every_recipe_page_links_its_exercises() {
-    #[derive(serde::Deserialize)]
-    struct List {
-        exercise: Vec<Exercise>,
-    }
-    #[derive(serde::Deserialize)]
-    struct Exercise {
-        name: String,
-        recipe: String,
-    }
-    let path = cookbook_tests::workspace_root().join("exercises/exercises.toml");
-    let list: List = toml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+fn every_recipe_page_links_its_exercises() -> Result<(), Failed> {
+    let list = exercises::read()?;
     let recipes = manifest::load().recipe;
-    for e in &list.exercise {
+    for e in &list {
         let recipe = recipes
             .iter()
             .find(|r| r.name == e.recipe)
-            .unwrap_or_else(|| panic!("exercise {} names no recipe '{}'", e.name, e.recipe));
-        let page = std::fs::read_to_string(recipe.page()).unwrap();
-        assert!(
-            page.contains(&format!("`{}`", e.name)),
-            "{} does not link {}",
-            recipe.page().display(),
-            e.name
-        );
-        assert!(
-            cookbook_tests::workspace_root()
-                .join("exercises")
-                .join(&e.name)
-                .join("tests/check.rs")
-                .exists(),
-            "{} has no checks",
-            e.name
-        );
+            .ok_or_else(|| format!("exercise {} names no recipe '{}'", e.name, e.recipe))?;
+        let page = std::fs::read_to_string(recipe.page())?;
+        check(page.contains(&format!("`{}`", e.name)), || {
+            format!("{} does not link {}", recipe.page().display(), e.name)
+        })?;
+        check(e.dir().join("tests/check.rs").exists(), || {
+            format!("{} has no checks", e.name)
+        })?;
     }
     for r in &recipes {
-        assert!(
-            list.exercise.iter().any(|e| e.recipe == r.name),
-            "recipe {} has no exercise",
-            r.name
-        );
+        check(list.iter().any(|e| e.recipe == r.name), || {
+            format!("recipe {} has no exercise", r.name)
+        })?;
     }
+    exercises::check_members()?;
+    Ok(())
 }

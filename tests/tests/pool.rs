@@ -6,7 +6,7 @@ use cookbook_tests::{Outcome, Run, Target};
 use nix::sys::signal::Signal;
 use std::time::Duration;
 
-use cookbook_tests::START_METHODS as METHODS;
+use cookbook_tests::METHODS;
 
 fn run(args: &[&str], method: &str) -> Outcome {
     Run::recipe("pool").start_method(method).args(args).run_ok()

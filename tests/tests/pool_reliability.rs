@@ -7,7 +7,7 @@
 use cookbook_tests::{Outcome, Run, bin};
 use std::time::Duration;
 
-use cookbook_tests::START_METHODS as METHODS;
+use cookbook_tests::METHODS;
 
 fn probe(case: &str, method: &str) -> Run {
     Run::program(bin("pool-probe"), "pool-probe")

@@ -8,7 +8,7 @@
 use cookbook_tests::{Outcome, Run, bin};
 use std::time::Duration;
 
-use cookbook_tests::START_METHODS as METHODS;
+use cookbook_tests::METHODS;
 
 /// Runs a `process-probe` case; a hang fails it in 20 seconds.
 fn probe(case: &str, method: &str) -> Outcome {

@@ -6,7 +6,7 @@
 use cookbook_tests::{Outcome, Run, bin};
 use std::time::Duration;
 
-use cookbook_tests::START_METHODS as METHODS;
+use cookbook_tests::METHODS;
 
 fn probe(case: &str, method: &str) -> Outcome {
     let out = Run::program(bin("sync-probe"), "sync-probe")

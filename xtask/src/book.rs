@@ -3,7 +3,7 @@
 //! `recipes.toml` has its page in the summary and its captured output.
 
 use crate::{Failure, Result};
-use cookbook_tests::{manifest, workspace_root};
+use manifest::workspace_root;
 use std::path::Path;
 
 pub fn build(serve: bool) -> Result {
@@ -38,7 +38,7 @@ pub fn check() -> Result {
         }
     }
     let summary = std::fs::read_to_string(src.join("SUMMARY.md")).unwrap_or_default();
-    for recipe in manifest::load().recipe {
+    for recipe in manifest::read().map_err(Failure::new)?.recipe {
         let page = format!("{}/{}.md", recipe.chapter, recipe.name);
         if !summary.contains(&format!("({page})")) {
             problems.push(format!("SUMMARY.md does not list {page}"));

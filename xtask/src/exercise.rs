@@ -1,56 +1,36 @@
-//! `cargo xtask exercise`: the classroom exercises in `exercises/`.
-//!
-//! - `list`: every exercise, with a mark for those already passed;
-//! - `check <name>`: build and test it, and say in one screen what passed,
-//!   what failed and why;
-//! - `hint <name>`: print its hint;
-//! - `next`: the first exercise not passed yet, and how to start on it;
-//! - `verify`: what CI runs: every solution passes its checks, and every
-//!   starting point fails them (so the set cannot rot).
+//! `cargo xtask exercise`: the classroom exercises in `exercises/`, listed
+//! in `exercises/exercises.toml` (see `manifest::exercises`).
 
 use crate::{Failure, Result};
-use cookbook_tests::workspace_root;
+use manifest::exercises::{self, Exercise};
 use std::path::PathBuf;
-use std::process::Command;
+use std::process::Command as Process;
 
-const USAGE: &str = "usage: cargo xtask exercise <list | check NAME | hint NAME | next | verify>";
-
-struct Exercise {
-    name: String,
-    recipe: String,
-    file: String,
-}
-
-fn dir() -> PathBuf {
-    workspace_root().join("exercises")
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Every exercise, with a mark for those already passed
+    List,
+    /// Build and test an exercise, and say in one screen what passed, what failed and why
+    Check {
+        /// The exercise, as `list` names it
+        name: String,
+    },
+    /// Print an exercise's hint
+    Hint {
+        /// The exercise, as `list` names it
+        name: String,
+    },
+    /// The first exercise not passed yet, and how to start on it
+    Next,
+    /// What CI runs: every solution passes its checks, every starting point
+    /// fails them (so the set cannot rot), and exercises/Cargo.toml lists
+    /// exactly the exercises of exercises.toml
+    Verify,
 }
 
 /// The exercises, from `exercises/exercises.toml`, in order.
 fn load() -> Result<Vec<Exercise>> {
-    let text = std::fs::read_to_string(dir().join("exercises.toml"))
-        .map_err(|e| Failure::new(format!("exercises/exercises.toml: {e}")))?;
-    let mut list: Vec<Exercise> = Vec::new();
-    for line in text.lines().map(str::trim) {
-        let value = |l: &str| {
-            l.split_once('=')
-                .map(|(_, v)| v.trim().trim_matches('"').to_string())
-        };
-        if line == "[[exercise]]" {
-            list.push(Exercise {
-                name: String::new(),
-                recipe: String::new(),
-                file: String::new(),
-            });
-        } else if let (Some(last), Some(v)) = (list.last_mut(), value(line)) {
-            match line.split('=').next().map(str::trim) {
-                Some("name") => last.name = v,
-                Some("recipe") => last.recipe = v,
-                Some("file") => last.file = v,
-                _ => {}
-            }
-        }
-    }
-    Ok(list)
+    exercises::read().map_err(Failure::new)
 }
 
 fn find(name: &str) -> Result<Exercise> {
@@ -66,7 +46,7 @@ fn find(name: &str) -> Result<Exercise> {
 
 /// Exercises passed so far, one name per line, in a file that is not committed.
 fn progress_file() -> PathBuf {
-    workspace_root().join("target/exercises/passed")
+    manifest::target_dir().join("exercises/passed")
 }
 
 fn passed() -> Vec<String> {
@@ -87,10 +67,10 @@ fn mark_passed(name: &str) {
 /// Runs an exercise's checks; `solution` runs them against the solution.
 /// Returns whether they passed, and the test output.
 fn run_checks(name: &str, solution: bool) -> Result<(bool, String)> {
-    let mut command = Command::new(crate::cargo());
+    let mut command = Process::new(crate::cargo());
     command
         .args(["test", "--quiet", "--package", name, "--test", "check"])
-        .current_dir(dir());
+        .current_dir(exercises::dir());
     if solution {
         command.env("EXERCISE_SOLUTION", "1");
     } else {
@@ -133,20 +113,19 @@ fn summary(text: &str) -> String {
     lines.join("\n")
 }
 
-pub fn run(args: &[String]) -> Result {
-    match args.first().map(String::as_str) {
-        Some("list") => list(),
-        Some("check") => check(args.get(1).ok_or_else(|| Failure::usage(USAGE))?),
-        Some("hint") => {
-            let e = find(args.get(1).ok_or_else(|| Failure::usage(USAGE))?)?;
-            let hint = std::fs::read_to_string(dir().join(&e.name).join("hint.md"))
+pub fn run(command: Command) -> Result {
+    match command {
+        Command::List => list(),
+        Command::Check { name } => check(&name),
+        Command::Hint { name } => {
+            let e = find(&name)?;
+            let hint = std::fs::read_to_string(e.dir().join("hint.md"))
                 .map_err(|err| Failure::new(format!("{}: no hint: {err}", e.name)))?;
             println!("Hint for {}:\n\n{hint}", e.name);
             Ok(())
         }
-        Some("next") => next(),
-        Some("verify") => verify(),
-        _ => Err(Failure::usage(USAGE)),
+        Command::Next => next(),
+        Command::Verify => verify(),
     }
 }
 
@@ -208,6 +187,9 @@ fn next() -> Result {
 fn verify() -> Result {
     let all = load()?;
     let mut problems = Vec::new();
+    if let Err(e) = exercises::check_members() {
+        problems.push(e);
+    }
     for e in &all {
         let (solution_ok, text) = run_checks(&e.name, true)?;
         if !solution_ok {

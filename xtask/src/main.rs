@@ -1,52 +1,118 @@
 //! `cargo xtask <command>`: the project's chores, in Rust so they run
-//! wherever cargo does.
-//!
-//! - `setup`: install what the build needs from the system (MPICH, libclang)
-//!   and the pinned mdBook, saying what it runs;
-//! - `tour [recipe...]`: set up, build, and run every recipe in book order;
-//! - `test`: set up, then formatting, lints, every test, and the book;
-//! - `book [--serve]`: build the book (or serve it on localhost:3000);
-//! - `outputs [recipe...]`: capture each page's output from a real run;
-//! - `bench [--quick] [--filter TEXT]`: what each mechanism costs, with Python beside it;
-//! - `exercise <list | check NAME | hint NAME | next | verify>`: the classroom exercises.
+//! wherever cargo does. `cargo xtask --help` lists the commands, and
+//! `cargo xtask <command> --help` each one's flags.
 
 mod book;
 mod exercise;
 mod setup;
 
-use cookbook_tests::manifest::{self, Recipe};
-use cookbook_tests::workspace_root;
+use clap::{Parser, Subcommand, ValueEnum};
+use manifest::{Recipe, target_dir, workspace_root};
+use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
-const USAGE: &str =
-    "usage: cargo xtask <setup | tour [recipe...] | test | book [--serve] | outputs [recipe...]>";
+#[derive(Parser)]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    about = "The cookbook's chores: set-up, tour, tests, book, captured outputs, benchmarks, exercises"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Chore,
+}
+
+#[derive(Subcommand)]
+enum Chore {
+    /// Install what the build needs from the system (MPICH, libclang) and the pinned mdBook, saying what it runs
+    Setup,
+    /// Set up, build, and run the recipes in book order, each under a heading
+    Tour {
+        /// The recipes to run [default: all of them]
+        #[arg(value_name = "RECIPE")]
+        recipes: Vec<String>,
+    },
+    /// Everything CI checks: formatting, lints, build, tests, docs, book, exercises, benchmarks
+    Test {
+        /// Run only these steps, in the usual order (repeatable) [default: all]
+        #[arg(long = "step", value_name = "STEP", value_enum)]
+        steps: Vec<Step>,
+    },
+    /// Build the book into book/build, after checking its includes
+    Book {
+        /// Serve it on http://127.0.0.1:3000 instead, rebuilt on every change
+        #[arg(long)]
+        serve: bool,
+    },
+    /// Capture each page's output from a real run (book/src/outputs)
+    Outputs {
+        /// The recipes whose outputs to capture [default: all of them]
+        #[arg(value_name = "RECIPE")]
+        recipes: Vec<String>,
+    },
+    /// What each mechanism costs, in a release build, with Python beside it
+    Bench(BenchArgs),
+    /// The classroom exercises in exercises/
+    Exercise {
+        #[command(subcommand)]
+        command: exercise::Command,
+    },
+}
+
+/// The benchmark's flags, handed on to `cookbook-bench` (see `bench/src/main.rs`).
+#[derive(clap::Args)]
+struct BenchArgs {
+    /// A short run, for CI (written to TARGET_DIR/bench/quick unless --out says otherwise)
+    #[arg(long)]
+    quick: bool,
+    /// Only the cases whose id contains TEXT (repeatable)
+    #[arg(long, value_name = "TEXT")]
+    filter: Vec<String>,
+    /// Do not run the Python side
+    #[arg(long)]
+    no_python: bool,
+    /// Where the reports go [default: book/src/performance]
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Write the reports again from an earlier run's results.json, measuring nothing
+    #[arg(long, value_name = "FILE")]
+    from_json: Option<PathBuf>,
+}
+
+impl BenchArgs {
+    fn to_args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        if self.quick {
+            args.push("--quick".into());
+        }
+        for f in &self.filter {
+            args.extend(["--filter".into(), f.clone()]);
+        }
+        if self.no_python {
+            args.push("--no-python".into());
+        }
+        for (flag, path) in [("--out", &self.out), ("--from-json", &self.from_json)] {
+            if let Some(path) = path {
+                args.extend([flag.into(), path.display().to_string()]);
+            }
+        }
+        args
+    }
+}
 
 fn main() -> ExitCode {
     // Printing into a closed pipe (`cargo xtask exercise list | head`) ends quietly.
-    // SAFETY: setting a signal's disposition to the default is always sound.
-    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let Some(command) = args.first() else {
-        eprintln!("{USAGE}");
-        return ExitCode::from(2);
-    };
-    let rest = &args[1..];
-    let result = match command.as_str() {
-        "setup" => setup::system().and_then(|()| setup::mdbook()),
-        "tour" => tour(rest),
-        "test" => test(),
-        "book" => setup::mdbook().and_then(|()| book::build(rest.iter().any(|a| a == "--serve"))),
-        "outputs" => outputs(rest),
-        "bench" => bench(rest),
-        "exercise" => setup::system().and_then(|()| exercise::run(rest)),
-        "-h" | "--help" | "help" => {
-            println!("{USAGE}");
-            Ok(())
-        }
-        other => Err(Failure::usage(format!(
-            "unknown command '{other}'; {USAGE}"
-        ))),
+    common::cli::default_sigpipe();
+    let cli = common::cli::parse::<Cli>();
+    let result = match cli.command {
+        Chore::Setup => setup::system().and_then(|()| setup::mdbook()),
+        Chore::Tour { recipes } => tour(&recipes),
+        Chore::Test { steps } => test(&steps),
+        Chore::Book { serve } => setup::mdbook().and_then(|()| book::build(serve)),
+        Chore::Outputs { recipes } => outputs(&recipes),
+        Chore::Bench(args) => bench(&args),
+        Chore::Exercise { command } => setup::system().and_then(|()| exercise::run(command)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -82,12 +148,19 @@ pub type Result<T = ()> = std::result::Result<T, Failure>;
 
 /// Runs a command from the workspace root, echoing it first.
 pub fn run(program: &str, args: &[&str]) -> Result {
+    run_with_env(program, args, &[])
+}
+
+/// [`run`], with variables added to the environment (echoed too).
+pub fn run_with_env(program: &str, args: &[&str], env: &[(&str, &str)]) -> Result {
     let shown = std::path::Path::new(program)
         .file_name()
         .map_or(program.into(), |n| n.to_string_lossy());
-    println!("xtask: $ {shown} {}", args.join(" "));
+    let vars: String = env.iter().map(|(k, v)| format!("{k}={v:?} ")).collect();
+    println!("xtask: $ {vars}{shown} {}", args.join(" "));
     let status = Command::new(program)
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(workspace_root())
         .status()
         .map_err(|e| Failure::new(format!("cannot run {program}: {e}")))?;
@@ -115,7 +188,7 @@ fn build_bins(release: bool) -> Result {
 
 /// The recipes named on the command line (all of them if none), in book order.
 fn select(names: &[String]) -> Result<Vec<Recipe>> {
-    let all = manifest::load().recipe;
+    let all = manifest::read().map_err(Failure::new)?.recipe;
     for name in names {
         if !all.iter().any(|r| &r.name == name) {
             let known: Vec<&str> = all.iter().map(|r| r.name.as_str()).collect();
@@ -131,9 +204,14 @@ fn select(names: &[String]) -> Result<Vec<Recipe>> {
         .collect())
 }
 
+/// Where `cargo build` puts a workspace binary (the target directory may
+/// be moved by `CARGO_TARGET_DIR` or a cargo config).
+fn built(bin: &str) -> PathBuf {
+    target_dir().join("debug").join(bin)
+}
+
 fn recipe_command(recipe: &Recipe) -> Command {
-    let exe = workspace_root().join("target/debug").join(&recipe.name);
-    let mut command = Command::new(exe);
+    let mut command = Command::new(built(&recipe.name));
     command.args(&recipe.args).current_dir(workspace_root());
     command
 }
@@ -184,7 +262,7 @@ fn outputs(names: &[String]) -> Result {
     build_bins(false)?;
     for recipe in &recipes {
         for capture in recipe.captures() {
-            let output = Command::new(workspace_root().join("target/debug").join(&capture.bin))
+            let output = Command::new(built(&capture.bin))
                 .args(&capture.args)
                 .current_dir(workspace_root())
                 .output()
@@ -211,89 +289,136 @@ fn outputs(names: &[String]) -> Result {
 }
 
 /// The benchmarks, in a release build (see `bench/src/main.rs`).
-fn bench(args: &[String]) -> Result {
+fn bench(args: &BenchArgs) -> Result {
     setup::system()?;
-    let mut command = vec![
+    let mut command: Vec<String> = [
         "run",
         "--release",
         "--quiet",
         "--package",
         "cookbook-bench",
         "--",
-    ];
-    command.extend(args.iter().map(String::as_str));
+    ]
+    .map(String::from)
+    .to_vec();
+    command.extend(args.to_args());
+    let command: Vec<&str> = command.iter().map(String::as_str).collect();
     run(&cargo(), &command)
 }
 
-/// What `cargo xtask test` runs, in order. A failed step does not stop the
-/// others: the summary names every step that failed.
-const STEPS: [&str; 7] = [
-    "fmt",
-    "clippy",
-    "build",
-    "tests",
-    "book",
-    "exercises",
-    "bench",
-];
+/// What `cargo xtask test` runs, in this order. A failed step does not
+/// stop the others: the summary names every step that failed.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, ValueEnum)]
+enum Step {
+    /// `cargo fmt --check`, of the workspace and of the exercises
+    Fmt,
+    /// `cargo clippy` on every target, warnings denied
+    Clippy,
+    /// Every binary, which the tests run
+    Build,
+    /// `cargo test --workspace`
+    Tests,
+    /// `cargo doc`, rustdoc's warnings (broken links) denied
+    Docs,
+    /// The book's includes, then `mdbook build`
+    Book,
+    /// Every exercise's solution passes its checks, every starter fails them
+    Exercises,
+    /// The benchmarks run (a quick pass; nothing is asserted about speed)
+    Bench,
+}
 
-fn test_step(name: &str) -> Result {
-    let cargo = cargo();
-    match name {
-        "fmt" => run(&cargo, &["fmt", "--all", "--", "--check"]).and_then(|()| {
-            let exercises = workspace_root().join("exercises/Cargo.toml");
-            run(
+impl Step {
+    const ALL: [Step; 8] = [
+        Step::Fmt,
+        Step::Clippy,
+        Step::Build,
+        Step::Tests,
+        Step::Docs,
+        Step::Book,
+        Step::Exercises,
+        Step::Bench,
+    ];
+
+    fn name(self) -> String {
+        self.to_possible_value()
+            .map(|v| v.get_name().to_string())
+            .unwrap_or_default()
+    }
+
+    fn run(self) -> Result {
+        let cargo = cargo();
+        match self {
+            Step::Fmt => run(&cargo, &["fmt", "--all", "--", "--check"]).and_then(|()| {
+                let exercises = manifest::exercises::dir().join("Cargo.toml");
+                run(
+                    &cargo,
+                    &[
+                        "fmt",
+                        "--all",
+                        "--manifest-path",
+                        exercises.to_str().expect("utf-8"),
+                        "--",
+                        "--check",
+                    ],
+                )
+            }),
+            Step::Clippy => run(
                 &cargo,
                 &[
-                    "fmt",
-                    "--all",
-                    "--manifest-path",
-                    exercises.to_str().expect("utf-8"),
+                    "clippy",
+                    "--workspace",
+                    "--all-targets",
                     "--",
-                    "--check",
+                    "-D",
+                    "warnings",
                 ],
-            )
-        }),
-        "clippy" => run(
-            &cargo,
-            &[
-                "clippy",
-                "--workspace",
-                "--all-targets",
-                "--",
-                "-D",
-                "warnings",
-            ],
-        ),
-        "build" => build_bins(false),
-        "tests" => run(&cargo, &["test", "--workspace"]),
-        "book" => book::build(false),
-        "exercises" => exercise::run(&["verify".to_string()]),
-        // Proves the benchmarks run; asserts nothing about speed.
-        "bench" => bench(&["--quick".to_string()]),
-        other => unreachable!("no step {other}"),
+            ),
+            Step::Build => build_bins(false),
+            Step::Tests => run(&cargo, &["test", "--workspace"]),
+            Step::Docs => run_with_env(
+                &cargo,
+                &["doc", "--workspace", "--no-deps"],
+                &[("RUSTDOCFLAGS", "-D warnings")],
+            ),
+            Step::Book => book::build(false),
+            Step::Exercises => exercise::run(exercise::Command::Verify),
+            Step::Bench => bench(&BenchArgs {
+                quick: true,
+                filter: Vec::new(),
+                no_python: false,
+                out: None,
+                from_json: None,
+            }),
+        }
     }
 }
 
-/// Everything CI checks, in one command, with a summary line at the end.
-fn test() -> Result {
+/// Everything CI checks (or the steps named), in one command, with a
+/// summary line at the end.
+fn test(only: &[Step]) -> Result {
     let started = Instant::now();
     setup::system()?;
     setup::mdbook()?;
+    let steps: Vec<Step> = Step::ALL
+        .into_iter()
+        .filter(|s| only.is_empty() || only.contains(s))
+        .collect();
+    let names: Vec<String> = steps.iter().map(|s| s.name()).collect();
     let mut failed = Vec::new();
-    for name in STEPS {
+    for (step, name) in steps.iter().zip(&names) {
         println!("\nxtask test: {name}");
-        if let Err(f) = test_step(name) {
+        if let Err(f) = step.run() {
             eprintln!("error: {}", f.message);
-            failed.push(name);
+            failed.push(name.as_str());
         }
     }
     let took = started.elapsed().as_secs();
     if failed.is_empty() {
         println!(
             "\nxtask test: all {} steps passed ({}) in {}m{:02}s",
-            STEPS.len(),
-            STEPS.join(", "),
+            steps.len(),
+            names.join(", "),
             took / 60,
             took % 60
         );
@@ -302,7 +427,7 @@ fn test() -> Result {
         Err(Failure::new(format!(
             "xtask test: {} of {} steps failed: {} (after {}m{:02}s)",
             failed.len(),
-            STEPS.len(),
+            steps.len(),
             failed.join(", "),
             took / 60,
             took % 60

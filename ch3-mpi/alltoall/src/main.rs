@@ -9,20 +9,16 @@
 //! `mpiexec -n 5 target/debug/alltoall`.
 
 use clap::Parser;
-use common::mpi::{Launch, MpiArgs, numpy};
+use common::mpi::{Launch, numpy};
 use mpi::collective::CommunicatorCollectives;
 use mpi::topology::Communicator;
 
 #[derive(Parser)]
 #[command(about = "Every rank sends element j of its array to rank j")]
-struct Args {
-    #[command(flatten)]
-    mpi: MpiArgs,
-}
+struct Args {}
 
 fn main() -> std::process::ExitCode {
-    let args: Args = common::cli::parse();
-    Launch::new(5).run(args.mpi.np, |world| {
+    Launch::new(5).main(|_: &Args, world| {
         // ANCHOR: body
         let (rank, size) = (world.rank() as i64, world.size() as i64);
         let senddata: Vec<i64> = (0..size).map(|j| (rank + 1) * j).collect();

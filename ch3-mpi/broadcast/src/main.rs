@@ -8,7 +8,7 @@
 //! `mpiexec -n 10 target/debug/broadcast`.
 
 use clap::Parser;
-use common::mpi::{Launch, MpiArgs};
+use common::mpi::Launch;
 use mpi::collective::Root;
 use mpi::topology::Communicator;
 
@@ -18,17 +18,15 @@ struct Args {
     /// The value rank 0 shares
     #[arg(long, default_value_t = 100, allow_negative_numbers = true)]
     value: i64,
-    #[command(flatten)]
-    mpi: MpiArgs,
 }
 
 fn main() -> std::process::ExitCode {
-    let args: Args = common::cli::parse();
-    Launch::new(10).run(args.mpi.np, |world| {
+    Launch::new(10).main(|args: &Args, world| {
+        let value = args.value;
         // ANCHOR: body
         let rank = world.rank();
         // Every rank needs a buffer of the right type: the root's holds the value.
-        let mut variable_to_share = if rank == 0 { args.value } else { 0 };
+        let mut variable_to_share = if rank == 0 { value } else { 0 };
         world
             .process_at_rank(0)
             .broadcast_into(&mut variable_to_share);

@@ -16,7 +16,7 @@
 //! `cargo run --bin deadlock -- --variant recv-first`.
 
 use clap::Parser;
-use common::mpi::{Launch, MpiArgs, Watchdog};
+use common::mpi::{Launch, Watchdog};
 use mpi::point_to_point::{Destination, Source, send_receive_into};
 use mpi::topology::Communicator;
 use std::time::Duration;
@@ -43,17 +43,8 @@ struct Args {
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=(64 << 20)))]
     bytes: u32,
     /// Seconds a rank may stay stuck before the watchdog ends the program
-    #[arg(long, value_name = "SECONDS", default_value_t = 3.0, value_parser = positive_seconds)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 3.0, value_parser = common::cli::positive_seconds)]
     timeout: f64,
-    #[command(flatten)]
-    mpi: MpiArgs,
-}
-
-fn positive_seconds(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(s) if s > 0.0 && s <= 3600.0 => Ok(s),
-        _ => Err("expected a number of seconds above 0 and at most 3600".into()),
-    }
 }
 
 const LAUNCH: Launch = Launch::new(9).at_least(6, "ranks 1 and 5 exchange messages");
@@ -81,8 +72,9 @@ fn why_stuck(variant: Variant, bytes: u32) -> String {
 }
 
 fn main() -> std::process::ExitCode {
-    let args: Args = common::cli::parse();
-    LAUNCH.run(args.mpi.np, |world| {
+    LAUNCH.main(|args: &Args, world| {
+        let (variant, bytes) = (args.variant, args.bytes);
+        let stuck_for = Duration::from_secs_f64(args.timeout);
         // ANCHOR: body
         let rank = world.rank();
         let (partner, letter, sep) = match rank {
@@ -90,13 +82,9 @@ fn main() -> std::process::ExitCode {
             5 => (1, b'b', " :"),
             _ => return Ok(()), // only ranks 1 and 5 take part
         };
-        let data = vec![letter; args.bytes as usize];
+        let data = vec![letter; bytes as usize];
         let other = world.process_at_rank(partner);
-        let watchdog = Watchdog::start(
-            rank,
-            Duration::from_secs_f64(args.timeout),
-            why_stuck(args.variant, args.bytes),
-        );
+        let watchdog = Watchdog::start(rank, stuck_for, why_stuck(variant, bytes));
         let send = || {
             watchdog.enter(format!("send to rank {partner}"));
             other.send(&data[..]);
@@ -107,7 +95,7 @@ fn main() -> std::process::ExitCode {
             let (received, _status) = other.receive_vec::<u8>();
             println!("data received is = {}", describe(&received));
         };
-        match (args.variant, rank) {
+        match (variant, rank) {
             (Variant::RecvFirst, _) | (Variant::OneFirst, 5) => {
                 receive();
                 send();

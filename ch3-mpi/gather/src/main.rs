@@ -8,20 +8,16 @@
 //! `mpiexec -n 5 target/debug/gather`.
 
 use clap::Parser;
-use common::mpi::{Launch, MpiArgs};
+use common::mpi::Launch;
 use mpi::collective::Root;
 use mpi::topology::Communicator;
 
 #[derive(Parser)]
 #[command(about = "Each rank sends (rank+1)^2; rank 0 gathers and prints them")]
-struct Args {
-    #[command(flatten)]
-    mpi: MpiArgs,
-}
+struct Args {}
 
 fn main() -> std::process::ExitCode {
-    let args: Args = common::cli::parse();
-    Launch::new(5).run(args.mpi.np, |world| {
+    Launch::new(5).main(|_: &Args, world| {
         // ANCHOR: body
         let (rank, size) = (world.rank(), world.size());
         let root = world.process_at_rank(0);

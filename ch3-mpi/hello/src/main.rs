@@ -8,19 +8,15 @@
 //! `mpiexec -n 5 target/debug/hello`.
 
 use clap::Parser;
-use common::mpi::{Launch, MpiArgs};
+use common::mpi::Launch;
 use mpi::topology::Communicator;
 
 #[derive(Parser)]
 #[command(about = "Every MPI rank says hello with its rank")]
-struct Args {
-    #[command(flatten)]
-    mpi: MpiArgs,
-}
+struct Args {}
 
 fn main() -> std::process::ExitCode {
-    let args: Args = common::cli::parse();
-    Launch::new(5).run(args.mpi.np, |world| {
+    Launch::new(5).main(|_: &Args, world| {
         // ANCHOR: hello
         let rank = world.rank();
         println!("hello world from process {rank}");

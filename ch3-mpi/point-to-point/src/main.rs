@@ -9,7 +9,7 @@
 //! `mpiexec -n 9 target/debug/point-to-point`.
 
 use clap::Parser;
-use common::mpi::{Launch, MpiArgs};
+use common::mpi::Launch;
 use mpi::point_to_point::{Destination, Source};
 use mpi::topology::Communicator;
 
@@ -22,39 +22,29 @@ struct Args {
     /// The text rank 1 sends to rank 8
     #[arg(long, default_value = "hello")]
     text: String,
-    #[command(flatten)]
-    mpi: MpiArgs,
 }
 
 const LAUNCH: Launch = Launch::new(9).at_least(9, "rank 0 sends to rank 4, and rank 1 to rank 8");
 
 fn main() -> std::process::ExitCode {
-    let args: Args = common::cli::parse();
-    LAUNCH.run(args.mpi.np, |world| {
+    LAUNCH.main(|args: &Args, world| {
+        let (number, text) = (args.number, &args.text);
         // ANCHOR: body
         let rank = world.rank();
         println!("my rank is : {rank}");
         match rank {
             0 => {
                 let destination_process = 4;
-                world
-                    .process_at_rank(destination_process)
-                    .send(&args.number);
-                println!(
-                    "sending data {} to process {destination_process}",
-                    args.number
-                );
+                world.process_at_rank(destination_process).send(&number);
+                println!("sending data {number} to process {destination_process}");
             }
             1 => {
                 let destination_process = 8;
                 // A string travels as its UTF-8 bytes: MPI moves typed buffers.
                 world
                     .process_at_rank(destination_process)
-                    .send(args.text.as_bytes());
-                println!(
-                    "sending data {} :to process {destination_process}",
-                    args.text
-                );
+                    .send(text.as_bytes());
+                println!("sending data {text} :to process {destination_process}");
             }
             4 => {
                 let (data, _status) = world.process_at_rank(0).receive::<i64>();

@@ -8,7 +8,7 @@
 //! operation), or `mpiexec -n 3 target/debug/reduce`.
 
 use clap::Parser;
-use common::mpi::{Launch, MpiArgs, numpy};
+use common::mpi::{Launch, numpy};
 use mpi::collective::{Root, SystemOperation};
 use mpi::topology::Communicator;
 
@@ -26,21 +26,18 @@ struct Args {
     /// The reduction applied element by element
     #[arg(long, value_enum, default_value_t = Op::Sum)]
     op: Op,
-    #[command(flatten)]
-    mpi: MpiArgs,
 }
 
 fn main() -> std::process::ExitCode {
-    let args: Args = common::cli::parse();
-    Launch::new(3).run(args.mpi.np, |world| {
-        // ANCHOR: body
-        let (rank, size) = (world.rank() as i64, world.size() as i64);
+    Launch::new(3).main(|args: &Args, world| {
         let op = match args.op {
             Op::Sum => SystemOperation::sum(),
             Op::Prod => SystemOperation::product(),
             Op::Min => SystemOperation::min(),
             Op::Max => SystemOperation::max(),
         };
+        // ANCHOR: body
+        let (rank, size) = (world.rank() as i64, world.size() as i64);
         let senddata: Vec<i64> = (0..size).map(|j| (rank + 1) * j).collect();
         println!("process {rank} sending {}", numpy(&senddata));
         let root = world.process_at_rank(0);

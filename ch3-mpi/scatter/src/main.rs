@@ -8,20 +8,16 @@
 //! `mpiexec -n 10 target/debug/scatter`.
 
 use clap::Parser;
-use common::mpi::{Launch, MpiArgs};
+use common::mpi::Launch;
 use mpi::collective::Root;
 use mpi::topology::Communicator;
 
 #[derive(Parser)]
 #[command(about = "Rank 0 scatters 1..=N: rank r gets r+1")]
-struct Args {
-    #[command(flatten)]
-    mpi: MpiArgs,
-}
+struct Args {}
 
 fn main() -> std::process::ExitCode {
-    let args: Args = common::cli::parse();
-    Launch::new(10).run(args.mpi.np, |world| {
+    Launch::new(10).main(|_: &Args, world| {
         // ANCHOR: body
         let rank = world.rank();
         let root = world.process_at_rank(0);

@@ -10,7 +10,7 @@
 //! round), or `mpiexec -n 4 target/debug/topology`.
 
 use clap::Parser;
-use common::mpi::{Launch, MpiArgs};
+use common::mpi::Launch;
 use mpi::topology::{Communicator, Rank};
 
 #[derive(Parser)]
@@ -19,8 +19,6 @@ struct Args {
     /// Wrap the grid round in both directions (a torus) instead of a mesh
     #[arg(long)]
     torus: bool,
-    #[command(flatten)]
-    mpi: MpiArgs,
 }
 
 /// A missing neighbour is printed as -1, whatever the MPI library's own
@@ -30,8 +28,8 @@ fn show(neighbour: Option<Rank>) -> Rank {
 }
 
 fn main() -> std::process::ExitCode {
-    let args: Args = common::cli::parse();
-    Launch::new(4).run(args.mpi.np, |world| {
+    Launch::new(4).main(|args: &Args, world| {
+        let periodic = args.torus; // a mesh, or with --torus a torus
         // ANCHOR: body
         let (rank, size) = (world.rank(), world.size());
         let grid_rows = (size as f64).sqrt().floor() as i32;
@@ -39,7 +37,6 @@ fn main() -> std::process::ExitCode {
         if rank == 0 {
             println!("Building a {grid_rows} x {grid_columns} grid topology:");
         }
-        let periodic = args.torus;
         // `reorder = false` keeps every rank's number, so the tables read simply.
         let Some(grid) = world.create_cartesian_communicator(
             &[grid_rows, grid_columns],

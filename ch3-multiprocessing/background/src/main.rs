@@ -11,7 +11,7 @@
 //! Run it: `cargo run --bin background` (`-- --help` lists the flags).
 
 use clap::Parser;
-use common::{Process, cli::StartArgs, current_process};
+use common::{Process, current_process};
 
 #[derive(Parser)]
 #[command(about = "Start a daemon and a non-daemon process, and end without joining them")]
@@ -22,8 +22,6 @@ struct Args {
     /// Join both processes before main ends, so the daemon finishes too
     #[arg(long)]
     join: bool,
-    #[command(flatten)]
-    start: StartArgs,
 }
 
 // ANCHOR: foo
@@ -50,17 +48,16 @@ fn foo(daemon_child: bool) {
 // ANCHOR_END: foo
 
 fn main() -> std::process::ExitCode {
-    common::main(run)
+    common::run(run)
 }
 
-fn run() -> common::Result<()> {
-    let args: Args = common::cli::parse();
-    common::set_start_method(args.start.start_method);
+fn run(args: Args) -> common::Result<()> {
+    let daemon_child = args.daemon_child;
     // ANCHOR: main
-    let mut background_process = Process::with_args(foo, args.daemon_child)
+    let mut background_process = Process::with_args(foo, daemon_child)
         .name("background_process")
         .daemon(true);
-    let mut no_background_process = Process::with_args(foo, args.daemon_child)
+    let mut no_background_process = Process::with_args(foo, daemon_child)
         .name("NO_background_process")
         .daemon(false);
     background_process.start()?;

@@ -9,7 +9,7 @@
 //! Run it: `cargo run --bin kill` (`-- --help` lists the flags).
 
 use clap::Parser;
-use common::{Process, cli::StartArgs};
+use common::Process;
 
 #[derive(Parser)]
 #[command(about = "Start a process, terminate it, and watch its state and exit code")]
@@ -17,8 +17,6 @@ struct Args {
     /// Stop the process with `kill()` (SIGKILL) instead of `terminate()` (SIGTERM)
     #[arg(long)]
     sigkill: bool,
-    #[command(flatten)]
-    start: StartArgs,
 }
 
 // ANCHOR: foo
@@ -35,22 +33,22 @@ fn py(b: bool) -> &'static str {
 }
 
 fn main() -> std::process::ExitCode {
-    common::main(run)
+    common::run(run)
 }
 
-fn run() -> common::Result<()> {
-    let args: Args = common::cli::parse();
-    common::set_start_method(args.start.start_method);
+fn run(args: Args) -> common::Result<()> {
+    // `p.terminate()` sends SIGTERM; with --sigkill, `p.kill()` sends SIGKILL.
+    let terminate = if args.sigkill {
+        Process::kill
+    } else {
+        Process::terminate
+    };
     // ANCHOR: main
     let mut p = Process::new(foo);
     println!("Process before execution: {p} {}", py(p.is_alive()));
     p.start()?;
     println!("Process running: {p} {}", py(p.is_alive()));
-    if args.sigkill {
-        p.kill()?;
-    } else {
-        p.terminate()?;
-    }
+    terminate(&p)?;
     println!("Process terminated: {p} {}", py(p.is_alive()));
     p.join()?;
     println!("Process joined: {p} {}", py(p.is_alive()));

@@ -8,7 +8,7 @@
 //! Run it: `cargo run --bin name` (`-- --help` lists the flags).
 
 use clap::Parser;
-use common::{Process, cli::StartArgs, current_process};
+use common::{Process, current_process};
 
 #[derive(Parser)]
 #[command(about = "Start a named process and one with a default name; each prints its own name")]
@@ -16,8 +16,6 @@ struct Args {
     /// The name given to the first process
     #[arg(long, default_value = "foo_process")]
     name: String,
-    #[command(flatten)]
-    start: StartArgs,
 }
 
 // ANCHOR: foo
@@ -31,14 +29,13 @@ fn foo() {
 // ANCHOR_END: foo
 
 fn main() -> std::process::ExitCode {
-    common::main(run)
+    common::run(run)
 }
 
-fn run() -> common::Result<()> {
-    let args: Args = common::cli::parse();
-    common::set_start_method(args.start.start_method);
+fn run(args: Args) -> common::Result<()> {
+    let name = args.name; // "foo_process" unless --name says otherwise
     // ANCHOR: main
-    let mut process_with_name = Process::new(foo).name(args.name);
+    let mut process_with_name = Process::new(foo).name(name);
     let mut process_with_default_name = Process::new(foo);
     process_with_name.start()?;
     process_with_default_name.start()?;

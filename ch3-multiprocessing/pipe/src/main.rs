@@ -9,7 +9,7 @@
 //! Run it: `cargo run --bin pipe` (`-- --help` lists the flags).
 
 use clap::Parser;
-use common::{Connection, Process, cli::StartArgs, pipe};
+use common::{Connection, Process, pipe};
 use std::time::Duration;
 
 #[derive(Parser)]
@@ -24,10 +24,8 @@ struct Args {
     #[arg(long)]
     keep_writer: bool,
     /// With --keep-writer: seconds to wait for more data before giving up
-    #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 2.0, value_parser = common::cli::positive_seconds)]
     patience: f64,
-    #[command(flatten)]
-    start: StartArgs,
 }
 
 // ANCHOR: targets
@@ -54,18 +52,11 @@ fn multiply_items((input_pipe, output_pipe): (Connection, Connection)) -> common
 // ANCHOR_END: targets
 
 fn main() -> std::process::ExitCode {
-    common::main(run)
+    common::run(run)
 }
 
-fn run() -> common::Result<()> {
-    let args: Args = common::cli::parse();
-    common::set_start_method(args.start.start_method);
-    if !(args.patience > 0.0 && args.patience <= 3600.0) {
-        return Err(common::Error::usage(format!(
-            "--patience {} is not a number of seconds above 0 and at most 3600",
-            args.patience
-        )));
-    }
+fn run(args: Args) -> common::Result<()> {
+    let items = args.items;
     // ANCHOR: main
     let (pipe_1_in, pipe_1_out) = pipe(true)?;
     let (pipe_2_in, pipe_2_out) = pipe(true)?;
@@ -81,22 +72,17 @@ fn run() -> common::Result<()> {
     };
     // ANCHOR_END: forgotten
     // ANCHOR: processes
-    let mut process_pipe_1 = Process::with_args(create_items, (pipe_1_in, args.items));
+    let mut process_pipe_1 = Process::with_args(create_items, (pipe_1_in, items));
     let mut process_pipe_2 = Process::with_args(multiply_items, (pipe_1_out, pipe_2_in));
     // ANCHOR_END: processes
+    if forgotten.is_some() {
+        let processes = [process_pipe_1, process_pipe_2];
+        return read_with_patience(processes, &pipe_2_out, args.patience);
+    }
     // ANCHOR: read
     process_pipe_1.start()?;
     process_pipe_2.start()?;
     loop {
-        if forgotten.is_some() && !pipe_2_out.poll(Some(Duration::from_secs_f64(args.patience)))? {
-            println!(
-                "no end-of-file after {} s: a writing end of the pipe is still open (this process holds one)",
-                args.patience
-            );
-            process_pipe_1.join()?;
-            process_pipe_2.join()?;
-            return Err(common::Error::new("gave up waiting for end-of-file"));
-        }
         match pipe_2_out.recv::<u64>() {
             Ok(square) => println!("{square}"),
             Err(e) if e.is_eof() => break,
@@ -108,4 +94,29 @@ fn run() -> common::Result<()> {
     process_pipe_2.join()?;
     // ANCHOR_END: read
     Ok(())
+}
+
+/// With `--keep-writer`: end-of-file never comes, so the main process
+/// waits at most `patience` seconds for each square, then gives up.
+fn read_with_patience(
+    mut processes: [Process; 2],
+    pipe: &Connection,
+    patience: f64,
+) -> common::Result<()> {
+    for p in &mut processes {
+        p.start()?;
+    }
+    while pipe.poll(Some(Duration::from_secs_f64(patience)))? {
+        match pipe.recv::<u64>() {
+            Ok(square) => println!("{square}"),
+            Err(e) => return Err(e),
+        }
+    }
+    println!(
+        "no end-of-file after {patience} s: a writing end of the pipe is still open (this process holds one)"
+    );
+    for p in &mut processes {
+        p.join()?;
+    }
+    Err(common::Error::new("gave up waiting for end-of-file"))
 }

@@ -11,7 +11,7 @@
 //! Run it: `cargo run --bin pool` (`-- --help` lists the flags).
 
 use clap::Parser;
-use common::{Pool, cli::StartArgs};
+use common::Pool;
 use std::time::Instant;
 
 #[derive(Parser)]
@@ -38,8 +38,6 @@ struct Args {
     /// With --cpu-heavy: each task counts the primes below this number
     #[arg(long, value_name = "N", default_value_t = 300_000, value_parser = clap::value_parser!(u64).range(2..=100_000_000))]
     work: u64,
-    #[command(flatten)]
-    start: StartArgs,
 }
 
 // ANCHOR: square
@@ -72,16 +70,30 @@ fn python_list(values: &[u64]) -> String {
 }
 
 fn main() -> std::process::ExitCode {
-    common::main(run)
+    common::run(run)
 }
 
-fn run() -> common::Result<()> {
-    let args: Args = common::cli::parse();
-    common::set_start_method(args.start.start_method);
+fn run(args: Args) -> common::Result<()> {
     if args.cpu_heavy {
-        return cpu_heavy(&args);
+        return cpu_heavy(args.processes as usize, args.work);
     }
+    if args.fail_at.is_some() || args.chunksize.is_some() || args.time {
+        return with_flags(&args);
+    }
+    let (processes, inputs) = (args.processes as usize, 0..args.range);
     // ANCHOR: main
+    let pool = Pool::new(processes)?;
+    let pool_outputs = pool.map(function_square, inputs)?;
+    pool.close();
+    pool.join()?;
+    println!("Pool : {}", python_list(&pool_outputs));
+    // ANCHOR_END: main
+    Ok(())
+}
+
+/// The book's map, with `--fail-at` (one task panics first), `--chunksize`
+/// and `--time`.
+fn with_flags(args: &Args) -> common::Result<()> {
     let pool = Pool::new(args.processes as usize)?;
     let inputs = 0..args.range;
     if let Some(forbidden) = args.fail_at {
@@ -99,7 +111,6 @@ fn run() -> common::Result<()> {
     let took = started.elapsed();
     pool.close();
     pool.join()?;
-    // ANCHOR_END: main
     if args.time {
         let chunks = match args.chunksize {
             Some(c) => format!("chunks of {c}"),
@@ -119,19 +130,19 @@ fn run() -> common::Result<()> {
 // ANCHOR: timing
 /// Times the same batch of CPU-bound tasks in a plain loop, with a pool of
 /// one worker and with a pool of N.
-fn cpu_heavy(args: &Args) -> common::Result<()> {
-    let inputs = vec![args.work; 2 * args.processes as usize];
+fn cpu_heavy(processes: usize, work: u64) -> common::Result<()> {
+    let inputs = vec![work; 2 * processes];
     println!(
         "CPU-heavy task: {} inputs, each counting the primes below {}",
         inputs.len(),
-        args.work
+        work
     );
     let start = Instant::now();
     let serial: Vec<u64> = inputs.iter().map(|&n| count_primes(n)).collect();
     let serial_time = start.elapsed().as_secs_f64();
     println!("serial loop: {serial_time:.2} s");
     let mut one_worker_time = 0.0;
-    for workers in [1, args.processes as usize] {
+    for workers in [1, processes] {
         let pool = Pool::new(workers)?;
         let start = Instant::now();
         let results = pool.map_chunked(count_primes, inputs.iter().copied(), 1)?;

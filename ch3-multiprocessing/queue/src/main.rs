@@ -11,7 +11,7 @@
 //! Run it: `cargo run --bin queue` (`-- --help` lists the flags).
 
 use clap::Parser;
-use common::{Process, Queue, Run, cli::StartArgs, current_process};
+use common::{Process, Queue, Run, current_process};
 use serde::{Deserialize, Serialize};
 
 #[derive(Parser)]
@@ -29,8 +29,6 @@ struct Args {
     /// How many consumer processes
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
     consumers: u32,
-    #[command(flatten)]
-    start: StartArgs,
 }
 
 /// An item, or `None`: "no more items", one for each consumer at the end.
@@ -106,29 +104,33 @@ impl SplitMix64 {
 }
 
 fn main() -> std::process::ExitCode {
-    common::main(run)
+    common::run(run)
 }
 
-fn run() -> common::Result<()> {
-    let args: Args = common::cli::parse();
-    common::set_start_method(args.start.start_method);
+fn run(args: Args) -> common::Result<()> {
     let seed = args.seed.unwrap_or_else(|| {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as u64)
     });
+    let Args {
+        items,
+        producers,
+        consumers,
+        ..
+    } = args;
     // ANCHOR: main
     let queue = Queue::<Message>::new()?;
-    let mut producers: Vec<Process> = (0..args.producers)
+    let mut producers: Vec<Process> = (0..producers)
         .map(|i| {
             Process::from_run(Producer {
                 queue: queue.clone(),
-                items: args.items,
+                items,
                 seed: seed.wrapping_add(i as u64),
             })
         })
         .collect();
-    let mut consumers: Vec<Process> = (0..args.consumers)
+    let mut consumers: Vec<Process> = (0..consumers)
         .map(|_| {
             Process::from_run(Consumer {
                 queue: queue.clone(),
@@ -142,7 +144,7 @@ fn run() -> common::Result<()> {
         p.join()?;
     }
     // Every item is on the queue now: tell each consumer to stop after them.
-    for _ in 0..args.consumers {
+    for _ in 0..consumers.len() {
         queue.put(&None)?;
     }
     for c in &mut consumers {

@@ -10,7 +10,7 @@
 //! Run it: `cargo run --bin spawn` (`-- --help` lists the flags).
 
 use clap::Parser;
-use common::{Process, cli::StartArgs};
+use common::Process;
 
 #[derive(Parser)]
 #[command(about = "Start processes one after another, each running a function with an argument")]
@@ -21,8 +21,6 @@ struct Args {
     /// Which edition of the book's target function to run
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2))]
     edition: u8,
-    #[command(flatten)]
-    start: StartArgs,
 }
 
 // ANCHOR: targets
@@ -41,18 +39,17 @@ fn my_func(i: u32) {
 // ANCHOR_END: targets
 
 fn main() -> std::process::ExitCode {
-    common::main(run)
+    common::run(run)
 }
 
-fn run() -> common::Result<()> {
-    let args: Args = common::cli::parse();
-    common::set_start_method(args.start.start_method);
+fn run(args: Args) -> common::Result<()> {
     let (target, default_count): (fn(u32), u32) = match args.edition {
         1 => (foo, 5),
         _ => (my_func, 6),
     };
+    let count = args.processes.unwrap_or(default_count);
     // ANCHOR: loop
-    for i in 0..args.processes.unwrap_or(default_count) {
+    for i in 0..count {
         let mut p = Process::with_args(target, i);
         p.start()?;
         p.join()?;

@@ -9,7 +9,7 @@
 //! Run it: `cargo run --bin state` (`-- --help` lists the flags).
 
 use clap::Parser;
-use common::{Array, DictProxy, Manager, Process, cli::StartArgs};
+use common::{Array, DictProxy, Manager, Process};
 
 #[derive(Parser)]
 #[command(about = "Processes store key-value pairs in a dictionary held by a manager process")]
@@ -20,8 +20,6 @@ struct Args {
     /// Keep the results in an Array in shared memory instead of a manager's dictionary
     #[arg(long)]
     shared_array: bool,
-    #[command(flatten)]
-    start: StartArgs,
 }
 
 // ANCHOR: worker
@@ -57,12 +55,10 @@ fn start_and_join(mut jobs: Vec<Process>) -> common::Result<()> {
 }
 
 fn main() -> std::process::ExitCode {
-    common::main(run)
+    common::run(run)
 }
 
-fn run() -> common::Result<()> {
-    let args: Args = common::cli::parse();
-    common::set_start_method(args.start.start_method);
+fn run(args: Args) -> common::Result<()> {
     let keys = 0..i64::from(args.processes);
     let pairs = if args.shared_array {
         // ANCHOR: array_main

@@ -10,7 +10,7 @@
 //! Run it: `cargo run --bin subclass` (`-- --help` lists the flags).
 
 use clap::Parser;
-use common::{Process, Run, cli::StartArgs, current_process};
+use common::{Process, Run, current_process};
 use serde::{Deserialize, Serialize};
 
 #[derive(Parser)]
@@ -19,8 +19,6 @@ struct Args {
     /// How many processes to create, start and join, one after another
     #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
     processes: u32,
-    #[command(flatten)]
-    start: StartArgs,
 }
 
 // ANCHOR: my_process
@@ -38,14 +36,13 @@ impl Run for MyProcess {
 // ANCHOR_END: my_process
 
 fn main() -> std::process::ExitCode {
-    common::main(run)
+    common::run(run)
 }
 
-fn run() -> common::Result<()> {
-    let args: Args = common::cli::parse();
-    common::set_start_method(args.start.start_method);
+fn run(args: Args) -> common::Result<()> {
+    let processes = args.processes;
     // ANCHOR: main
-    for _ in 0..args.processes {
+    for _ in 0..processes {
         let mut p = Process::from_run(MyProcess);
         p.start()?;
         p.join()?;

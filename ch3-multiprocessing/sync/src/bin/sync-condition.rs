@@ -5,7 +5,7 @@
 //! Run it: `cargo run --bin sync-condition` (`-- --help` lists the flags).
 
 use clap::Parser;
-use common::{Array, Condition, Process, cli::StartArgs, current_process};
+use common::{Array, Condition, Process, current_process};
 
 #[derive(Parser)]
 #[command(about = "A producer hands items to consumers through a condition")]
@@ -13,8 +13,6 @@ struct Args {
     /// How many consumers
     #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=32))]
     consumers: u32,
-    #[command(flatten)]
-    start: StartArgs,
 }
 
 /// `slot[0]`: items made and not yet taken; `slot[1]`: items taken so far.
@@ -33,12 +31,10 @@ fn consumer((condition, slot): (Condition, Array<u32>)) -> common::Result<()> {
 // ANCHOR_END: consumer
 
 fn main() -> std::process::ExitCode {
-    common::main(run)
+    common::run(run)
 }
 
-fn run() -> common::Result<()> {
-    let args: Args = common::cli::parse();
-    common::set_start_method(args.start.start_method);
+fn run(args: Args) -> common::Result<()> {
     let condition = Condition::new()?;
     let slot = Array::new(&[0_u32, 0])?;
     let mut consumers: Vec<Process> = (0..args.consumers)
@@ -48,7 +44,7 @@ fn run() -> common::Result<()> {
         c.start()?;
     }
     // ANCHOR: producer
-    for _ in 0..args.consumers {
+    for _ in 0..consumers.len() {
         common::sleep(0.2);
         let guard = condition.acquire()?;
         slot.lock()?[0] += 1;

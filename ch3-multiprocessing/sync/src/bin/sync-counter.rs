@@ -9,7 +9,7 @@
 //! Run it: `cargo run --bin sync-counter` (`-- --help` lists the flags).
 
 use clap::Parser;
-use common::{Barrier, Process, Value, cli::StartArgs};
+use common::{Barrier, Process, Value};
 
 #[derive(Parser)]
 #[command(about = "Increment a shared counter from several processes, without and with its lock")]
@@ -20,8 +20,6 @@ struct Args {
     /// How many times each process increments it
     #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
     increments: u32,
-    #[command(flatten)]
-    start: StartArgs,
 }
 
 /// What each worker gets: the counter, how many times to add 1, and a
@@ -62,12 +60,10 @@ fn count_with(worker: fn(Job) -> common::Result<()>, args: &Args) -> common::Res
 }
 
 fn main() -> std::process::ExitCode {
-    common::main(run)
+    common::run(run)
 }
 
-fn run() -> common::Result<()> {
-    let args: Args = common::cli::parse();
-    common::set_start_method(args.start.start_method);
+fn run(args: Args) -> common::Result<()> {
     let expected = i64::from(args.processes) * i64::from(args.increments);
     let without = count_with(add_without_lock, &args)?;
     println!("without the lock: {without} (expected {expected})");

@@ -5,15 +5,12 @@
 //! Run it: `cargo run --bin sync-event`.
 
 use clap::Parser;
-use common::{Event, Process, cli::StartArgs, current_process};
+use common::{Event, Process, current_process};
 use std::time::Duration;
 
 #[derive(Parser)]
 #[command(about = "Processes wait for an event that the main program sets")]
-struct Args {
-    #[command(flatten)]
-    start: StartArgs,
-}
+struct Args {}
 
 // ANCHOR: waiters
 fn wait_for_ever(event: Event) -> common::Result<()> {
@@ -34,12 +31,10 @@ fn wait_briefly(event: Event) -> common::Result<()> {
 // ANCHOR_END: waiters
 
 fn main() -> std::process::ExitCode {
-    common::main(run)
+    common::run(run)
 }
 
-fn run() -> common::Result<()> {
-    let args: Args = common::cli::parse();
-    common::set_start_method(args.start.start_method);
+fn run(_: Args) -> common::Result<()> {
     let event = Event::new()?;
     let mut patient = Process::with_args(wait_for_ever, event.clone()).name("patient");
     let mut hasty = Process::with_args(wait_briefly, event.clone()).name("hasty");

@@ -6,14 +6,11 @@
 //! Run it: `cargo run --bin sync-rlock`.
 
 use clap::Parser;
-use common::{Process, RLock, cli::StartArgs, current_process};
+use common::{Process, RLock, current_process};
 
 #[derive(Parser)]
 #[command(about = "Take a re-entrant lock twice in one process while another waits")]
-struct Args {
-    #[command(flatten)]
-    start: StartArgs,
-}
+struct Args {}
 
 // ANCHOR: nested
 fn log(lock: &RLock, message: &str) -> common::Result<()> {
@@ -41,12 +38,10 @@ fn wait_for(lock: RLock) -> common::Result<()> {
 }
 
 fn main() -> std::process::ExitCode {
-    common::main(run)
+    common::run(run)
 }
 
-fn run() -> common::Result<()> {
-    let args: Args = common::cli::parse();
-    common::set_start_method(args.start.start_method);
+fn run(_: Args) -> common::Result<()> {
     let lock = RLock::new()?;
     let mut first = Process::with_args(update, lock.clone()).name("updater");
     let mut second = Process::with_args(wait_for, lock).name("waiter");

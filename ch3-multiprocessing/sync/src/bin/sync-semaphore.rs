@@ -6,7 +6,7 @@
 //! Run it: `cargo run --bin sync-semaphore` (`-- --help` lists the flags).
 
 use clap::Parser;
-use common::{Array, Process, Semaphore, cli::StartArgs, current_process};
+use common::{Array, Process, Semaphore, current_process};
 
 #[derive(Parser)]
 #[command(about = "Let at most N of several processes in at once")]
@@ -17,8 +17,6 @@ struct Args {
     /// How many processes try to get in
     #[arg(long, value_name = "N", default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=64))]
     workers: u32,
-    #[command(flatten)]
-    start: StartArgs,
 }
 
 /// `inside[0]`: how many are inside now; `inside[1]`: the most ever.
@@ -38,12 +36,10 @@ fn worker((slots, inside): (Semaphore, Array<u32>)) -> common::Result<()> {
 // ANCHOR_END: worker
 
 fn main() -> std::process::ExitCode {
-    common::main(run)
+    common::run(run)
 }
 
-fn run() -> common::Result<()> {
-    let args: Args = common::cli::parse();
-    common::set_start_method(args.start.start_method);
+fn run(args: Args) -> common::Result<()> {
     let slots = Semaphore::bounded(args.slots)?;
     let inside = Array::new(&[0_u32, 0])?;
     let mut workers: Vec<Process> = (0..args.workers)

@@ -51,6 +51,9 @@ pub struct Extra {
 /// One run whose output a page shows, and how to check it again.
 #[derive(Debug, Clone)]
 pub struct Capture {
+    /// `<recipe>` for the book's default run, `<recipe>-<label>` for an
+    /// extra: the name of its output file and of its test case.
+    pub name: String,
     /// The program to run: the recipe, or another binary of its crate.
     pub bin: String,
     pub args: Vec<String>,
@@ -115,6 +118,7 @@ impl Recipe {
     pub fn captures(&self) -> Vec<Capture> {
         let outputs = crate::workspace_root().join("book/src/outputs");
         let main = Capture {
+            name: self.name.clone(),
             bin: self.name.clone(),
             args: self.args.clone(),
             fails: false,
@@ -122,6 +126,7 @@ impl Recipe {
             file: outputs.join(format!("{}.txt", self.name)),
         };
         let extras = self.extra.iter().map(|e| Capture {
+            name: format!("{}-{}", self.name, e.label),
             bin: e.bin.clone().unwrap_or_else(|| self.name.clone()),
             args: e.args.clone(),
             fails: e.fails,
@@ -145,9 +150,13 @@ impl Recipe {
 }
 
 /// Reads `recipes.toml` at the workspace root.
-pub fn load() -> Manifest {
+pub fn read() -> Result<Manifest, String> {
     let path = crate::workspace_root().join("recipes.toml");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Reads `recipes.toml`, or panics (for the tests).
+pub fn load() -> Manifest {
+    read().unwrap_or_else(|e| panic!("{e}"))
 }
