@@ -31,6 +31,10 @@ pub struct Recipe {
     /// More runs the page shows, each with flags of its own.
     #[serde(default)]
     pub extra: Vec<Extra>,
+    /// `COOKBOOK_TIME_SCALE` for the tests that compare this recipe's
+    /// output, when the tests' quick default (0.01) would change what it
+    /// prints (a sleep the output depends on, shortened to a millisecond).
+    pub test_time_scale: Option<f64>,
 }
 
 /// A further captured run of a recipe: `outputs/<name>-<label>.txt`.

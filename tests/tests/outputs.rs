@@ -74,6 +74,9 @@ fn captured_output_matches_a_fresh_run(recipe: &Recipe, capture: &Capture) -> Re
     let methods: &[&str] = if recipe.is_mpi() { &[""] } else { &METHODS };
     for method in methods {
         let mut run = Run::recipe(&capture.bin).args(&capture.args);
+        if let Some(scale) = recipe.test_time_scale {
+            run = run.time_scale(scale);
+        }
         if !method.is_empty() {
             run = run.start_method(method);
         }

@@ -17,9 +17,74 @@ pub fn build(serve: bool) -> Result {
         )
     } else {
         crate::run("mdbook", &["build", book])?;
-        println!("xtask: the book is in book/build/index.html");
+        api()?;
+        println!(
+            "xtask: the book is in book/build/index.html, common's API in book/build/api/common/"
+        );
         Ok(())
     }
+}
+
+/// Builds `common`'s API documentation (rustdoc) into `book/build/api`,
+/// where the pages link to it, and checks that every such link lands on
+/// a page rustdoc made.
+fn api() -> Result {
+    crate::run(
+        &crate::cargo(),
+        &[
+            "doc",
+            "--package",
+            "common",
+            "--features",
+            "mpi",
+            "--no-deps",
+        ],
+    )?;
+    let from = manifest::target_dir().join("doc");
+    let to = workspace_root().join("book/build/api");
+    let _ = std::fs::remove_dir_all(&to);
+    copy_dir(&from, &to).map_err(|e| Failure::new(format!("copying the API docs: {e}")))?;
+    let mut pages = Vec::new();
+    collect_pages(&workspace_root().join("book/src"), &mut pages);
+    let mut broken = Vec::new();
+    for page in &pages {
+        let text = std::fs::read_to_string(page).unwrap_or_default();
+        for link in text
+            .split("](../")
+            .skip(1)
+            .filter_map(|rest| rest.split(')').next())
+        {
+            let Some(path) = link.strip_prefix("api/") else {
+                continue;
+            };
+            let path = path.split('#').next().unwrap_or(path);
+            if !to.join(path).is_file() {
+                broken.push(format!("{}: ../api/{path}", page.display()));
+            }
+        }
+    }
+    if broken.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::new(format!(
+            "links to common's API that rustdoc did not make:\n  {}",
+            broken.join("\n  ")
+        )))
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
 }
 
 /// Checks every page's includes, and that each recipe has a page, listed in

@@ -1073,6 +1073,7 @@ fn context_two_methods() -> Result<()> {
     let mut by_default = Process::with_args(say_how_started, "default".to_string());
     by_default.start()?;
     by_default.join()?;
+    // ANCHOR: contexts
     for method in [
         StartMethod::Spawn,
         StartMethod::Fork,
