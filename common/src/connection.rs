@@ -23,7 +23,7 @@ use crate::fds::Inherit;
 use crate::pipe::Connection;
 use crate::{Error, Kind, Result};
 use hmac::{KeyInit, Mac};
-use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::poll::{PollFd, PollFlags, poll};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::io::Read;
@@ -335,14 +335,7 @@ pub fn wait<F: AsFd>(objects: &[F], timeout: Option<Duration>) -> Result<Vec<usi
             .iter()
             .map(|o| PollFd::new(o.as_fd(), PollFlags::POLLIN))
             .collect();
-        let wait = match crate::shm::remaining(deadline) {
-            None => PollTimeout::NONE,
-            // Rounded up: waking a little late beats a busy loop of 0 ms polls.
-            Some(left) => {
-                PollTimeout::try_from(left.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32)
-                    .unwrap_or(PollTimeout::MAX)
-            }
-        };
+        let wait = crate::pipe::poll_timeout(crate::shm::remaining(deadline));
         match poll(&mut fds, wait) {
             Ok(0) => {
                 if deadline.is_some_and(|d| Instant::now() >= d) {

@@ -511,17 +511,23 @@ pub(crate) fn read_exact(
     Ok(true)
 }
 
+/// `poll`'s timeout for a wait of `left` (for ever if `None`), rounded up
+/// to the millisecond: waking a little late beats a busy loop of 0 ms polls.
+pub(crate) fn poll_timeout(left: Option<Duration>) -> PollTimeout {
+    match left {
+        None => PollTimeout::NONE,
+        Some(left) => {
+            PollTimeout::try_from(left.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32)
+                .unwrap_or(PollTimeout::MAX)
+        }
+    }
+}
+
 /// True once `fd` can be read without blocking (data or end of file);
 /// false if `deadline` passes first.
 pub(crate) fn readable(fd: BorrowedFd<'_>, deadline: Option<Instant>) -> Result<bool> {
     loop {
-        let timeout = match crate::shm::remaining(deadline) {
-            None => PollTimeout::NONE,
-            Some(left) => {
-                PollTimeout::try_from(left.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32)
-                    .unwrap_or(PollTimeout::MAX)
-            }
-        };
+        let timeout = poll_timeout(crate::shm::remaining(deadline));
         let mut fds = [PollFd::new(fd, PollFlags::POLLIN)];
         match poll(&mut fds, timeout) {
             Ok(0) => return Ok(false),

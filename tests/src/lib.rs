@@ -26,6 +26,20 @@ use std::sync::{Once, OnceLock, mpsc};
 pub const METHODS: [&str; 3] = ["spawn", "fork", "forkserver"];
 use std::time::{Duration, Instant};
 
+/// For the probe programs (`tests/src/bin/*-probe*.rs`), whose command
+/// line is `<case> <start method> [more]`: sets the start method (Python's
+/// names; `spawn` when absent or unknown) and returns the case.
+pub fn probe_case() -> String {
+    let mut args = std::env::args().skip(1);
+    let case = args.next().unwrap_or_default();
+    let method = args
+        .next()
+        .and_then(|m| m.parse::<common::StartMethod>().ok())
+        .unwrap_or_default();
+    common::set_start_method(method);
+    case
+}
+
 /// The directory the recipes' executables are built into: the one this test
 /// executable sits in (`target/<profile>/deps/..`).
 fn bin_dir() -> PathBuf {

@@ -5,7 +5,7 @@ use super::wire::{FromWorker, Func, Link, TaskId, ToWorker, push_outcome};
 use super::worker::{WorkerSetup, worker_main};
 use crate::pipe::{Connection, pipe};
 use crate::{Error, Process, Result, StartMethod};
-use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::poll::{PollFd, PollFlags, poll};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::os::fd::AsFd;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -374,8 +374,7 @@ impl Watch {
     /// has closed), or room for what waits to be sent to it; returns those
     /// with something to read.
     pub(super) fn wait(self, wait: Duration) -> Result<Vec<Arc<Connection>>> {
-        let millis =
-            PollTimeout::try_from(wait.as_millis().min(1000) as i32).unwrap_or(PollTimeout::ZERO);
+        let millis = crate::pipe::poll_timeout(Some(wait.min(Duration::from_secs(1))));
         let mut fds: Vec<PollFd> = self
             .0
             .iter()

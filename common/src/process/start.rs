@@ -12,7 +12,7 @@ use super::{CHILDREN, COUNTER, Identity, ME, Outcome, Run, START_METHOD, StartMe
 use crate::{Error, Result};
 use nix::fcntl::{FcntlArg, FdFlag, fcntl};
 use nix::sys::signal::Signal;
-use nix::sys::socket::{AddressFamily, MsgFlags, SockFlag, SockType, send, socketpair};
+use nix::sys::socket::{AddressFamily, SockFlag, SockType, socketpair};
 use nix::unistd::{ForkResult, Pid, fork, getppid};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -245,7 +245,7 @@ fn spawn(boot: &Bootstrap) -> Result<Pid> {
         SockFlag::SOCK_CLOEXEC,
     )?;
     let mut child = exec_self(BOOTSTRAP_FD, read_end, boot.job.fds.clone(), boot.parent)?;
-    if let Err(e) = send_all(&write_end, &bytes) {
+    if let Err(e) = crate::pipe::send_all(write_end.as_fd(), &bytes) {
         // The child died before reading its job: reap it and report.
         let _ = child.kill();
         let _ = child.wait();
@@ -312,17 +312,6 @@ pub(crate) fn lasting_command(env: &'static str, socket: OwnedFd) -> Result<Pid>
     })
 }
 // ANCHOR_END: spawn
-
-fn send_all(socket: &OwnedFd, mut bytes: &[u8]) -> nix::Result<()> {
-    while !bytes.is_empty() {
-        match send(socket.as_raw_fd(), bytes, MsgFlags::MSG_NOSIGNAL) {
-            Ok(n) => bytes = &bytes[n..],
-            Err(nix::errno::Errno::EINTR) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
-}
 
 // ANCHOR: fork
 /// `fork`: copy this process. The copy has only the thread that called
@@ -465,7 +454,7 @@ pub(crate) fn run_child(boot: Bootstrap) -> ! {
 /// Waits at most `timeout` for process `pid` to end, without reaping it:
 /// a pidfd becomes readable when its process exits.
 pub(crate) fn wait_exit(pid: Pid, timeout: Duration) -> Result<()> {
-    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    use nix::poll::{PollFd, PollFlags, poll};
     // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor.
     let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid.as_raw(), 0) };
     if fd < 0 {
@@ -473,8 +462,7 @@ pub(crate) fn wait_exit(pid: Pid, timeout: Duration) -> Result<()> {
     }
     // SAFETY: the syscall returned a fresh descriptor that we now own.
     let pidfd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
-    let millis = PollTimeout::try_from(timeout.as_millis().min(i32::MAX as u128) as i32)
-        .unwrap_or(PollTimeout::MAX);
+    let millis = crate::pipe::poll_timeout(Some(timeout));
     let mut fds = [PollFd::new(pidfd.as_fd(), PollFlags::POLLIN)];
     loop {
         match poll(&mut fds, millis) {

@@ -8,7 +8,7 @@
 
 use common::{
     Array, Barrier, Condition, Error, Event, JoinableQueue, Lock, Process, Queue, RLock, RawArray,
-    RawValue, Result, SimpleQueue, StartMethod, Value, current_process,
+    RawValue, Result, SimpleQueue, Value, current_process,
 };
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -18,11 +18,7 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run() -> Result<()> {
-    let mut args = std::env::args().skip(1);
-    let case = args.next().unwrap_or_default();
-    let method: StartMethod = args.next().and_then(|m| m.parse().ok()).unwrap_or_default();
-    common::set_start_method(method);
-    match case.as_str() {
+    match cookbook_tests::probe_case().as_str() {
         "queue-bounded" => queue_bounded(),
         "queue-bounded-killed-putter" => queue_bounded_killed_putter(),
         "queue-nowait-close" => queue_nowait_close(),

@@ -6,8 +6,8 @@
 use common::connection::{Address, Listener, client};
 use common::{
     Connection, DictProxy, Error, EventProxy, Inherit, Kind, ListProxy, LockProxy, Manager,
-    Namespace, Process, QueueProxy, Result, Shared, SharedProxy, StartMethod, ValueProxy, dumps,
-    loads, pipe, wait,
+    Namespace, Process, QueueProxy, Result, Shared, SharedProxy, ValueProxy, dumps, loads, pipe,
+    wait,
 };
 use std::os::fd::{AsFd, BorrowedFd};
 use std::time::{Duration, Instant};
@@ -17,15 +17,9 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run() -> Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let case = args.first().cloned().unwrap_or_default();
-    let method = match args.get(1).map(String::as_str) {
-        Some("fork") => StartMethod::Fork,
-        Some("forkserver") => StartMethod::Forkserver,
-        _ => StartMethod::Spawn,
-    };
-    common::set_start_method(method);
-    let rest = args.get(2..).unwrap_or_default();
+    let case = cookbook_tests::probe_case();
+    let args: Vec<String> = std::env::args().skip(3).collect();
+    let rest = args.as_slice();
     match case.as_str() {
         "recv-into" => recv_into(),
         "send-range" => send_range(),

@@ -13,11 +13,7 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run() -> Result<()> {
-    let mut args = std::env::args().skip(1);
-    let case = args.next().unwrap_or_default();
-    let method: StartMethod = args.next().and_then(|m| m.parse().ok()).unwrap_or_default();
-    common::set_start_method(method);
-    match case.as_str() {
+    match cookbook_tests::probe_case().as_str() {
         "panic-child" => panic_child(),
         "exit-codes" => exit_codes(),
         "grandchildren" => grandchildren(),

@@ -4,8 +4,7 @@
 //! `tests/tests/sync_reliability.rs` runs them.
 
 use common::{
-    Array, Barrier, Condition, Event, Lock, Process, Result, Semaphore, StartMethod, Value,
-    current_process,
+    Array, Barrier, Condition, Event, Lock, Process, Result, Semaphore, Value, current_process,
 };
 use std::time::{Duration, Instant};
 
@@ -14,11 +13,7 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run() -> Result<()> {
-    let mut args = std::env::args().skip(1);
-    let case = args.next().unwrap_or_default();
-    let method: StartMethod = args.next().and_then(|m| m.parse().ok()).unwrap_or_default();
-    common::set_start_method(method);
-    match case.as_str() {
+    match cookbook_tests::probe_case().as_str() {
         "event-killed-waiter" => event_killed_waiter(),
         "condition-killed-waiter" => condition_killed_waiter(),
         "barrier-killed-between-rounds" => barrier_killed(false),
