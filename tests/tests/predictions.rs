@@ -5,7 +5,7 @@
 //! then runs the recipe (under every start method, for multiprocessing
 //! recipes) and checks the answer against what it really prints.
 
-use cookbook_tests::{Outcome, Run, START_METHODS, manifest, workspace_root};
+use cookbook_tests::{METHODS, Outcome, Run, manifest, workspace_root};
 use regex::Regex;
 use serde::Deserialize;
 use std::time::Duration;
@@ -120,11 +120,7 @@ fn every_recipe_page_asks_its_predictions_and_the_runs_bear_them_out() {
                 block(p)
             );
             let (program, args) = p.run.split_first().expect("run names a program");
-            let methods: &[&str] = if recipe.is_mpi() {
-                &[""]
-            } else {
-                &START_METHODS
-            };
+            let methods: &[&str] = if recipe.is_mpi() { &[""] } else { &METHODS };
             for method in methods {
                 let mut run = Run::recipe(program)
                     .args(args)

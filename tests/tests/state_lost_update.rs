@@ -3,7 +3,7 @@
 //! any read-modify-write; a lock held across both makes it exact.
 //! (`tests/src/bin/state-lost-update.rs`, included on the page.)
 
-use cookbook_tests::{Run, START_METHODS};
+use cookbook_tests::{METHODS, Run};
 
 /// The number before " lost)" on the line starting with `prefix`.
 fn lost(lines: &[&str], prefix: &str) -> i64 {
@@ -20,7 +20,7 @@ fn lost(lines: &[&str], prefix: &str) -> i64 {
 
 #[test]
 fn get_then_set_through_a_proxy_loses_updates_and_a_lock_fixes_it() {
-    for method in START_METHODS {
+    for method in METHODS {
         for processes in ["2", "4"] {
             let out = Run::program(
                 cookbook_tests::bin("state-lost-update"),
