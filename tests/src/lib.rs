@@ -199,6 +199,24 @@ impl Run {
         self
     }
 
+    /// Runs an MPI program under the launcher with `np` ranks, started from
+    /// here (`mpiexec -n <np> <program> <args>`, or `MPIEXEC`'s launcher),
+    /// so the rank count is the harness's, not the program's default: a
+    /// check run at two counts defeats answers written for one.
+    pub fn ranks(mut self, np: u32) -> Run {
+        let launcher = std::env::var("MPIEXEC").unwrap_or_else(|_| "mpiexec".into());
+        let mut words = launcher.split_whitespace().map(str::to_string);
+        let program = words.next().unwrap_or_else(|| "mpiexec".into());
+        let mut args: Vec<String> = words.collect();
+        args.extend(["-n".to_string(), np.to_string()]);
+        args.push(self.program.to_string_lossy().into_owned());
+        args.append(&mut self.args);
+        self.program = program.into();
+        self.args = args;
+        self.label = format!("{} (np {np})", self.label);
+        self
+    }
+
     /// Runs a multiprocessing recipe with `--start-method <method>`.
     pub fn start_method(self, method: &str) -> Run {
         self.args(["--start-method", method])

@@ -363,14 +363,21 @@ fn verify() -> Result {
                     e.name
                 ));
             }
-            caught.push(format!("{stem} {}", if wrong_ok { "PASSES" } else { "fails" }));
+            caught.push(format!(
+                "{stem} {}",
+                if wrong_ok { "PASSES" } else { "fails" }
+            ));
         }
         println!(
             "exercise {:<18} solution {}, starter {}, wrong: {}",
             e.name,
             if solution_ok { "passes" } else { "FAILS" },
             if starter_ok { "PASSES" } else { "fails" },
-            if caught.is_empty() { "none".to_string() } else { caught.join(", ") }
+            if caught.is_empty() {
+                "none".to_string()
+            } else {
+                caught.join(", ")
+            }
         );
     }
     if problems.is_empty() {

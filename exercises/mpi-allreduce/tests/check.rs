@@ -1,23 +1,28 @@
 use cookbook_tests::exercise;
 
+/// What the ranks must print with `n` ranks, sorted.
+fn expected(n: i64) -> Vec<String> {
+    (0..n)
+        .map(|r| format!("rank {r}: total {}", n * (n + 1) / 2))
+        .collect()
+}
+
 #[test]
 fn every_rank_knows_the_total() {
-    let out = exercise(
-        env!("CARGO_BIN_EXE_mpi-allreduce"),
-        env!("CARGO_BIN_EXE_mpi-allreduce-solution"),
-        "mpi-allreduce",
-    )
-    .run();
-    out.assert_success();
-    let mut lines = out.lines();
-    lines.sort();
-    assert_eq!(
-        lines,
-        [
-            "rank 0: total 10",
-            "rank 1: total 10",
-            "rank 2: total 10",
-            "rank 3: total 10"
-        ]
-    );
+    // Started from here at 3 and 5 ranks: an answer written for the default count fails at the other.
+    for n in [3, 5] {
+        let out = exercise(
+            env!("CARGO_BIN_EXE_mpi-allreduce"),
+            env!("CARGO_BIN_EXE_mpi-allreduce-solution"),
+            "mpi-allreduce",
+        )
+        .ranks(n as u32)
+        .run();
+        out.assert_success();
+        let mut lines = out.lines();
+        lines.sort();
+        let mut want = expected(n);
+        want.sort();
+        assert_eq!(lines, want, "with {n} ranks");
+    }
 }

@@ -21,8 +21,8 @@ fn the_exchange_completes() {
     assert_eq!(
         lines,
         [
-            "rank 0 got 1000000 bytes of 1",
-            "rank 1 got 1000000 bytes of 0"
+            "rank 0 got 1000000 bytes of 2",
+            "rank 1 got 1000000 bytes of 1"
         ]
     );
     out.assert_clean();

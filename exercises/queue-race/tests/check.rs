@@ -2,12 +2,21 @@ use cookbook_tests::exercise;
 
 #[test]
 fn the_consumer_takes_every_item() {
+    // However slow the producer is to start: a consumer that just waits a
+    // while first is caught by the slow start.
+    for startup in ["0.5", "5"] {
+        check(startup);
+    }
+}
+
+fn check(startup: &str) {
     let out = exercise(
         env!("CARGO_BIN_EXE_queue-race"),
         env!("CARGO_BIN_EXE_queue-race-solution"),
         "queue-race",
     )
     .time_scale(0.2)
+    .env("QUEUE_RACE_STARTUP", startup)
     .run();
     out.assert_success();
     let popped: Vec<&str> = out
@@ -20,7 +29,7 @@ fn the_consumer_takes_every_item() {
         .collect();
     assert_eq!(
         popped, expected,
-        "the consumer must take the five items, in order"
+        "the consumer must take the five items, in order (producer startup {startup} s)"
     );
     assert_eq!(
         out.lines().last(),
