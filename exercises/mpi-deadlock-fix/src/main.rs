@@ -8,7 +8,15 @@
 // TODO: make the exchange complete. Two ways, try both: (1) let one rank
 // receive first; (2) use `mpi::point_to_point::send_receive_into`, which
 // does both at once. The check wants "rank 0 got 1000000 bytes of 2" and
-// "rank 1 got 1000000 bytes of 1".
+// "rank 1 got 1000000 bytes of 1". Then say why the first version hangs
+// with 1 MB but not with a few bytes: put the letter in answer.txt beside
+// this folder, as `answer: x`:
+//   a) MPI allows only one send at a time in the whole job
+//   b) a small message is copied into a buffer and the send returns; a
+//      large one waits for the matching receive, and both ranks are
+//      sending, so no receive is ever reached
+//   c) large messages are split, and the pieces arrive out of order
+//   d) the watchdog stops large sends after 3 seconds
 
 use common::mpi::{Launch, Watchdog};
 use mpi::point_to_point::{Destination, Source};

@@ -7,7 +7,13 @@
 // TODO: make the consumer take all the items, however slow the producer is:
 // the producer should tell the consumer when it is done. (Change the item
 // type if you need to.) The check wants the 5 "popped" lines, then
-// "the queue is empty".
+// "the queue is empty". Then say why `empty()` cannot be the way to stop:
+// put the letter in answer.txt beside this folder, as `answer: x`:
+//   a) `empty()` is slow
+//   b) it answers for one instant: "nothing yet" and "nothing ever" look
+//      the same, and only the producer knows which it is
+//   c) it always returns true in a child process
+//   d) it takes items off the queue
 
 use common::{Process, Queue};
 

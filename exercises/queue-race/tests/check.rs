@@ -1,4 +1,4 @@
-use cookbook_tests::exercise;
+use cookbook_tests::{exercise, exercise_answer};
 
 #[test]
 fn the_consumer_takes_every_item() {
@@ -35,5 +35,19 @@ fn check(startup: &str) {
         out.lines().last(),
         Some(&"the queue is empty"),
         "and say so only at the end"
+    );
+}
+
+#[test]
+fn why_empty_is_not_enough() {
+    let answer = exercise_answer(env!("CARGO_MANIFEST_DIR"));
+    assert!(
+        answer.is_some(),
+        "write the letter of your answer in exercises/queue-race/answer.txt, as `answer: x` (the choices are in src/main.rs)"
+    );
+    assert_eq!(
+        answer.as_deref(),
+        Some("b"),
+        "not that one: what does an empty queue tell the consumer about the future?"
     );
 }
