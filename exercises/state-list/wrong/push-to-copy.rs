@@ -1,10 +1,12 @@
-// Reads the list before joining the workers: they have been started, but
-// most have not pushed yet.
+// Each worker pushes onto `items()`, a copy of the list taken from the
+// manager: the copy gets the square, the shared list stays empty.
 
 use common::{ListProxy, Manager, Process};
 
 fn worker((results, i): (ListProxy<u64>, u64)) -> common::Result<()> {
-    results.push(&(i * i))
+    let mut copy = results.items()?;
+    copy.push(i * i);
+    Ok(())
 }
 
 fn main() -> std::process::ExitCode {
@@ -17,10 +19,10 @@ fn main() -> std::process::ExitCode {
         for w in &mut workers {
             w.start()?;
         }
-        let mut all = results.items()?;
         for w in &mut workers {
             w.join()?;
         }
+        let mut all = results.items()?;
         all.sort();
         println!("Results: {all:?}");
         Ok(())
