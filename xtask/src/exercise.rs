@@ -390,3 +390,29 @@ fn verify() -> Result {
         Err(Failure::new(problems.join("\n")))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::hint_steps;
+
+    #[test]
+    fn a_hint_is_cut_at_its_steps() {
+        let steps = hint_steps("## Step 1\n\nfirst\n\n## Step 2\n\nsecond\n");
+        assert_eq!(steps.len(), 2);
+        assert!(steps[0].contains("first") && !steps[0].contains("second"));
+        assert!(steps[1].starts_with("## Step 2"));
+        assert_eq!(hint_steps("just one\nnudge\n"), ["just one\nnudge\n"]);
+    }
+
+    #[test]
+    fn every_hint_comes_in_steps() {
+        for e in manifest::exercises::load() {
+            let text = std::fs::read_to_string(e.dir().join("hint.md")).unwrap();
+            assert!(
+                hint_steps(&text).len() >= 2,
+                "{}: hint.md should lead there in steps (## Step 1, ## Step 2...)",
+                e.name
+            );
+        }
+    }
+}
