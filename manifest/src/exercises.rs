@@ -23,6 +23,9 @@ pub struct Exercise {
     pub recipe: String,
     /// What the student edits, inside the exercise's folder.
     pub file: String,
+    /// How hard it is: 1 (change a line or two), 2 (a few lines, one new
+    /// idea), 3 (a design of your own: several steps, or an algorithm).
+    pub level: u8,
 }
 
 impl Exercise {
@@ -42,6 +45,14 @@ pub fn read() -> Result<Vec<Exercise>, String> {
     let path = dir().join("exercises.toml");
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let list: Exercises = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    if let Some(e) = list.exercise.iter().find(|e| !(1..=3).contains(&e.level)) {
+        return Err(format!(
+            "{}: exercise {}: level {} is not 1, 2 or 3",
+            path.display(),
+            e.name,
+            e.level
+        ));
+    }
     Ok(list.exercise)
 }
 

@@ -164,6 +164,9 @@ pub struct Outcome {
     /// Files left in the run's own temporary directory (its `TMPDIR`).
     pub tmp_leftovers: Vec<String>,
     pub elapsed: Duration,
+    /// The pid of the program's own (parent) process, as the harness
+    /// started it: a line claiming to come from a child must not carry it.
+    pub pid: i32,
 }
 
 impl Run {
@@ -207,6 +210,24 @@ impl Run {
     pub fn env(mut self, key: &str, value: &str) -> Run {
         self.env.retain(|(k, _)| k != key);
         self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// Runs an MPI program under the launcher with `np` ranks, started from
+    /// here (`mpiexec -n <np> <program> <args>`, or `MPIEXEC`'s launcher),
+    /// so the rank count is the harness's, not the program's default: a
+    /// check run at two counts defeats answers written for one.
+    pub fn ranks(mut self, np: u32) -> Run {
+        let launcher = std::env::var("MPIEXEC").unwrap_or_else(|_| "mpiexec".into());
+        let mut words = launcher.split_whitespace().map(str::to_string);
+        let program = words.next().unwrap_or_else(|| "mpiexec".into());
+        let mut args: Vec<String> = words.collect();
+        args.extend(["-n".to_string(), np.to_string()]);
+        args.push(self.program.to_string_lossy().into_owned());
+        args.append(&mut self.args);
+        self.program = program.into();
+        self.args = args;
+        self.label = format!("{} (np {np})", self.label);
         self
     }
 
@@ -379,6 +400,7 @@ impl Run {
             leftovers,
             tmp_leftovers,
             elapsed: start.elapsed(),
+            pid: group,
         }
     }
 }
@@ -536,14 +558,81 @@ pub fn normalise(text: &str, rules: &manifest::Compare) -> Vec<String> {
     lines
 }
 
+/// Which program of an exercise a check runs, from the environment:
+/// `EXERCISE_WRONG=<stem>` the known wrong solution `wrong/<stem>.rs`,
+/// `EXERCISE_SOLUTION=1` the solution, else the student's program.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Under {
+    Student,
+    Solution,
+    Wrong(String),
+}
+
+impl Under {
+    /// What the environment selects (see [`Under`]).
+    pub fn from_env() -> Under {
+        if let Some(stem) = std::env::var_os("EXERCISE_WRONG").filter(|s| !s.is_empty()) {
+            Under::Wrong(stem.to_string_lossy().into_owned())
+        } else if std::env::var_os("EXERCISE_SOLUTION").is_some() {
+            Under::Solution
+        } else {
+            Under::Student
+        }
+    }
+}
+
 /// For the exercises' checks: the student's program, or with
 /// `EXERCISE_SOLUTION=1` in the environment, the solution beside it (that
-/// is how `cargo xtask exercise verify` proves every check can pass).
+/// is how `cargo xtask exercise verify` proves every check can pass), or
+/// with `EXERCISE_WRONG=<stem>` the known wrong solution `wrong/<stem>.rs`,
+/// built as the bin `<starter>-wrong-<stem>` beside the starter's (that is
+/// how verify proves the checks catch it).
 pub fn exercise(starter: &'static str, solution: &'static str, label: &str) -> Run {
-    let program = if std::env::var_os("EXERCISE_SOLUTION").is_some() {
-        solution
-    } else {
-        starter
+    let program: PathBuf = match Under::from_env() {
+        Under::Student => starter.into(),
+        Under::Solution => solution.into(),
+        Under::Wrong(stem) => {
+            let starter = std::path::Path::new(starter);
+            let name = starter
+                .file_name()
+                .expect("a starter executable")
+                .to_string_lossy();
+            let path = starter.with_file_name(format!("{name}-wrong-{stem}"));
+            assert!(
+                path.exists(),
+                "no wrong solution {}: is wrong/{stem}.rs a [[bin]] named {name}-wrong-{stem}?",
+                path.display()
+            );
+            path
+        }
     };
     Run::program(program, label).timeout(Duration::from_secs(20))
+}
+
+/// The explanation an exercise asks for, as `answer: <letter>` in its
+/// `answer.txt` (`crate_dir` is the check's `env!("CARGO_MANIFEST_DIR")`):
+/// the student's file, or for the solution `solution/answer.txt`, or for a
+/// wrong solution `wrong/<stem>.answer.txt` if there is one (else the
+/// solution's). `None` when the file or its `answer:` line is missing.
+pub fn exercise_answer(crate_dir: &str) -> Option<String> {
+    let dir = std::path::Path::new(crate_dir);
+    let path = match Under::from_env() {
+        Under::Student => dir.join("answer.txt"),
+        Under::Solution => dir.join("solution/answer.txt"),
+        Under::Wrong(stem) => {
+            let own = dir.join(format!("wrong/{stem}.answer.txt"));
+            if own.exists() {
+                own
+            } else {
+                dir.join("solution/answer.txt")
+            }
+        }
+    };
+    let text = std::fs::read_to_string(path).ok()?;
+    text.lines().find_map(|l| {
+        l.trim()
+            .strip_prefix("answer:")
+            .map(|a| a.trim().to_lowercase())
+            .filter(|a| !a.is_empty())
+    })
 }

@@ -3,7 +3,6 @@
 //! sends and receives of each step pair up, whatever N is.
 
 use common::mpi::Launch;
-use mpi::collective::CommunicatorCollectives;
 use mpi::point_to_point::send_receive_into;
 use mpi::topology::{Communicator, SimpleCommunicator};
 
@@ -28,9 +27,7 @@ fn main() -> std::process::ExitCode {
         let send: Vec<i64> = (0..size as i64).map(|j| 10 * rank + j).collect();
         let mut mine = vec![-1i64; size];
         my_all_to_all(world, &send, &mut mine);
-        let mut theirs = vec![-1i64; size];
-        world.all_to_all_into(&send[..], &mut theirs[..]);
-        println!("rank {rank} same as all_to_all: {}", mine == theirs);
+        println!("rank {rank} got {mine:?}");
         Ok(())
     })
 }

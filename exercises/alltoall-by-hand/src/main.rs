@@ -7,10 +7,10 @@
 // TODO: finish `my_all_to_all` with `send_receive_into`: in step k (1 to
 // N-1), send to rank (r + k) % N and receive from rank (r - k + N) % N, so
 // that every rank is busy in every step and nobody deadlocks. The check runs
-// 4 ranks and compares with what `all_to_all_into` gives.
+// 3 and 4 ranks and compares what each rank got with what
+// `all_to_all_into` would give (rank j sends 10 j + r to rank r).
 
 use common::mpi::Launch;
-use mpi::collective::CommunicatorCollectives;
 use mpi::topology::{Communicator, SimpleCommunicator};
 
 fn my_all_to_all(world: &SimpleCommunicator, send: &[i64], recv: &mut [i64]) {
@@ -24,9 +24,7 @@ fn main() -> std::process::ExitCode {
         let send: Vec<i64> = (0..size as i64).map(|j| 10 * rank + j).collect();
         let mut mine = vec![-1i64; size];
         my_all_to_all(world, &send, &mut mine);
-        let mut theirs = vec![-1i64; size];
-        world.all_to_all_into(&send[..], &mut theirs[..]);
-        println!("rank {rank} same as all_to_all: {}", mine == theirs);
+        println!("rank {rank} got {mine:?}");
         Ok(())
     })
 }

@@ -1,14 +1,17 @@
 use cookbook_tests::exercise;
+use std::time::Duration;
 
 #[test]
 fn every_ready_comes_before_any_go() {
-    let out = exercise(
+    let program = exercise(
         env!("CARGO_BIN_EXE_barrier-ready"),
         env!("CARGO_BIN_EXE_barrier-ready-solution"),
         "barrier-ready",
     )
-    .time_scale(1.0)
-    .run();
+    .timeout(Duration::from_secs(10));
+    // The reference: the same program without its sleeps, on this machine, now.
+    let overhead = program.overhead();
+    let out = program.time_scale(2.0).run();
     out.assert_success();
     let lines = out.lines();
     assert_eq!(lines.len(), 8, "{lines:?}");
@@ -17,5 +20,12 @@ fn every_ready_comes_before_any_go() {
     assert!(
         last_ready < first_go,
         "a worker went before all were ready: {lines:?}"
+    );
+    // They go as soon as the slowest is ready (0.3 s of the book's time, 0.6 s
+    // here): a guessed sleep instead of a barrier waits longer than that.
+    assert!(
+        out.elapsed < overhead + Duration::from_millis(600 + 700),
+        "the run took {:?}: the workers waited longer than for the slowest one (the run without sleeps: {overhead:?})",
+        out.elapsed
     );
 }

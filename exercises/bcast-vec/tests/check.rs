@@ -1,22 +1,28 @@
 use cookbook_tests::exercise;
 
+/// What the ranks must print with `n` ranks, sorted.
+fn expected(n: i64) -> Vec<String> {
+    (0..n)
+        .map(|r| format!("rank {r} has [1, 2, 3, 4, 5]"))
+        .collect()
+}
+
 #[test]
 fn every_rank_gets_the_whole_vector() {
-    let out = exercise(
-        env!("CARGO_BIN_EXE_bcast-vec"),
-        env!("CARGO_BIN_EXE_bcast-vec-solution"),
-        "bcast-vec",
-    )
-    .run();
-    out.assert_success();
-    let mut lines = out.lines();
-    lines.sort();
-    assert_eq!(
-        lines,
-        [
-            "rank 0 has [1, 2, 3, 4, 5]",
-            "rank 1 has [1, 2, 3, 4, 5]",
-            "rank 2 has [1, 2, 3, 4, 5]"
-        ]
-    );
+    // Started from here at 2 and 5 ranks: every rank, whatever their number, prints the vector.
+    for n in [2, 5] {
+        let out = exercise(
+            env!("CARGO_BIN_EXE_bcast-vec"),
+            env!("CARGO_BIN_EXE_bcast-vec-solution"),
+            "bcast-vec",
+        )
+        .ranks(n as u32)
+        .run();
+        out.assert_success();
+        let mut lines = out.lines();
+        lines.sort();
+        let mut want = expected(n);
+        want.sort();
+        assert_eq!(lines, want, "with {n} ranks");
+    }
 }

@@ -1,13 +1,22 @@
-//! A solution: `*counter.lock()? += 1` reads and writes under one lock.
+//! A solution: the guard of `counter.lock()` is held across the read, the
+//! pause and the write.
 //! Without it, two processes could read the same value, both add 1 and
 //! both write it: one of the two increments was lost.
 
 use common::{Barrier, Process, Value};
 
+/// A moment's work between the read and the write (leave it in).
+fn pause() {
+    std::thread::sleep(std::time::Duration::from_micros(20));
+}
+
 fn add((counter, start): (Value<u64>, Barrier)) -> common::Result<()> {
     start.wait(None)?;
-    for _ in 0..20_000 {
-        *counter.lock()? += 1;
+    for _ in 0..2_000 {
+        let mut n = counter.lock()?;
+        let read = *n;
+        pause();
+        *n = read + 1;
     }
     Ok(())
 }

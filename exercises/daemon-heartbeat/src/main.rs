@@ -11,7 +11,7 @@ use common::Process;
 
 fn heartbeat() {
     loop {
-        println!("beat");
+        println!("beat (pid {})", std::process::id());
         common::sleep(0.1);
     }
 }

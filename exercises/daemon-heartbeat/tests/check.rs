@@ -11,7 +11,28 @@ fn the_program_ends_after_its_work() {
     .time_scale(1.0)
     .timeout(Duration::from_secs(5))
     .run();
+    // Exit 0, and no process left behind: the heartbeat ended with the program.
     out.assert_success();
-    assert!(out.lines().contains(&"work done"));
-    assert!(out.lines().contains(&"beat"), "the heartbeat ran meanwhile");
+    assert!(out.lines().contains(&"work done"), "{}", out.stdout);
+    // The heartbeat ran meanwhile, in a process of its own.
+    let beats: Vec<i32> = out
+        .lines()
+        .iter()
+        .filter_map(|l| {
+            l.strip_prefix("beat (pid ")?
+                .strip_suffix(')')?
+                .parse()
+                .ok()
+        })
+        .collect();
+    assert!(
+        !beats.is_empty(),
+        "the heartbeat ran meanwhile: {}",
+        out.stdout
+    );
+    assert!(
+        beats.iter().all(|p| *p != out.pid),
+        "the heartbeat must beat in a child process, not in the main one: {}",
+        out.stdout
+    );
 }

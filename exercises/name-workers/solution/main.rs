@@ -4,7 +4,11 @@
 use common::{Process, current_process};
 
 fn who_am_i() {
-    println!("I am {}", current_process().name);
+    println!(
+        "I am {} (pid {})",
+        current_process().name,
+        std::process::id()
+    );
 }
 
 fn main() -> std::process::ExitCode {

@@ -23,10 +23,12 @@ fn stage(input: &Connection, output: &Connection, f: impl Fn(u64) -> u64) -> com
 }
 
 fn squares((input, output): (Connection, Connection)) -> common::Result<()> {
+    println!("stage squares (pid {})", std::process::id());
     stage(&input, &output, |n| n * n)
 }
 
 fn plus_one((input, output): (Connection, Connection)) -> common::Result<()> {
+    println!("stage plus_one (pid {})", std::process::id());
     stage(&input, &output, |n| n + 1)
 }
 

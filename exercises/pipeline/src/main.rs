@@ -5,7 +5,9 @@
 //!
 // TODO: add a third stage, `plus_one`, between `squares` and the main
 // program, that adds 1 to each number. It needs a pipe of its own. The
-// check wants 1 2 5 10 17 26 37 50 65 82, one per line, then End.
+// check wants 1 2 5 10 17 26 37 50 65 82, one per line, then End; and, as
+// `squares` does, the new stage prints "stage plus_one (pid <its pid>)"
+// when it starts: each stage in a process of its own.
 
 use common::{Connection, Process, pipe};
 
@@ -17,6 +19,7 @@ fn numbers(output: Connection) -> common::Result<()> {
 }
 
 fn squares((input, output): (Connection, Connection)) -> common::Result<()> {
+    println!("stage squares (pid {})", std::process::id());
     loop {
         match input.recv::<u64>() {
             Ok(n) => output.send(&(n * n))?,

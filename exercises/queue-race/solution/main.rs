@@ -4,8 +4,17 @@
 
 use common::{Process, Queue};
 
+/// How long the producer takes to start: half a second of the book's time,
+/// or `QUEUE_RACE_STARTUP` seconds (the check tries a slow start too).
+fn startup() -> f64 {
+    std::env::var("QUEUE_RACE_STARTUP")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.5)
+}
+
 fn producer(queue: Queue<Option<u32>>) -> common::Result<()> {
-    common::sleep(0.5); // starting up
+    common::sleep(startup()); // starting up
     for item in 1..=5 {
         queue.put(&Some(item))?;
         println!("Process Producer : item {item} appended to queue");

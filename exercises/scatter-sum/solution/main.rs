@@ -10,7 +10,7 @@ fn main() -> std::process::ExitCode {
     Launch::new(4).run(None, |world| {
         let rank = world.rank();
         let root = world.process_at_rank(0);
-        let mut share = [0i64; 25];
+        let mut share = vec![0i64; 100 / world.size() as usize];
         if rank == 0 {
             let all: Vec<i64> = (1..=100).collect();
             root.scatter_into_root(&all[..], &mut share[..]);

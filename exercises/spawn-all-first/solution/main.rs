@@ -7,7 +7,10 @@ use common::Process;
 
 fn work(i: u32) {
     common::sleep(1.0);
-    println!("called function in process: {i}");
+    println!(
+        "called function in process: {i} (pid {})",
+        std::process::id()
+    );
 }
 
 fn main() -> std::process::ExitCode {

@@ -11,7 +11,12 @@ struct Greeter {
 
 impl Run for Greeter {
     fn run(&self) -> common::Result<()> {
-        println!("{} from {}", self.greeting, current_process().name);
+        println!(
+            "{} from {} (pid {})",
+            self.greeting,
+            current_process().name,
+            std::process::id()
+        );
         Ok(())
     }
 }

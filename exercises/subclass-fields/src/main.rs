@@ -5,8 +5,9 @@
 //!
 // TODO: give `Greeter` a `greeting: String` field, make three greeters with
 // "bonjour", "hola" and "hallo", and have `run` print "<greeting> from
-// <process name>". The check wants "bonjour from Greeter-1", "hola from
-// Greeter-2" and "hallo from Greeter-3".
+// <process name> (pid <its pid>)". The check wants "bonjour from
+// Greeter-1", "hola from Greeter-2" and "hallo from Greeter-3", each from
+// a process of its own.
 
 use common::{Process, Run, current_process};
 use serde::{Deserialize, Serialize};
@@ -16,7 +17,11 @@ struct Greeter;
 
 impl Run for Greeter {
     fn run(&self) -> common::Result<()> {
-        println!("hello from {}", current_process().name);
+        println!(
+            "hello from {} (pid {})",
+            current_process().name,
+            std::process::id()
+        );
         Ok(())
     }
 }

@@ -1,0 +1,24 @@
+// The length is broadcast, but the buffer is not made that long: the others
+// broadcast into an empty buffer and print [].
+
+use common::mpi::Launch;
+use mpi::collective::Root;
+use mpi::topology::Communicator;
+
+fn main() -> std::process::ExitCode {
+    Launch::new(3).run(None, |world| {
+        let rank = world.rank();
+        let root = world.process_at_rank(0);
+        let mut data: Vec<i64> = if rank == 0 {
+            vec![10, 20, 30, 40, 50]
+        } else {
+            Vec::new()
+        };
+        let mut len = data.len() as u64;
+        root.broadcast_into(&mut len);
+        let _ = len;
+        root.broadcast_into(&mut data[..]);
+        println!("rank {rank} has {data:?}");
+        Ok(())
+    })
+}

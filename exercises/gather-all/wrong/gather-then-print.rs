@@ -1,0 +1,21 @@
+// A gather to rank 0 only: the other ranks print zeros.
+
+use common::mpi::Launch;
+use mpi::collective::Root;
+use mpi::topology::Communicator;
+
+fn main() -> std::process::ExitCode {
+    Launch::new(4).run(None, |world| {
+        let (rank, size) = (world.rank(), world.size() as usize);
+        let mine = (rank as i64 + 1).pow(2);
+        let mut all = vec![0i64; size];
+        let root = world.process_at_rank(0);
+        if rank == 0 {
+            root.gather_into_root(&mine, &mut all[..]);
+        } else {
+            root.gather_into(&mine);
+        }
+        println!("rank {rank} has {all:?}");
+        Ok(())
+    })
+}

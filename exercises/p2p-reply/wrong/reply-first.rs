@@ -1,0 +1,27 @@
+// Rank 1 replies before it has received anything (with 0 + 1): the
+// reply cannot depend on a message not read yet.
+
+use common::mpi::Launch;
+use mpi::point_to_point::{Destination, Source};
+use mpi::topology::Communicator;
+
+fn main() -> std::process::ExitCode {
+    Launch::new(2)
+        .at_least(2, "rank 0 talks to rank 1")
+        .run(None, |world| {
+            match world.rank() {
+                0 => {
+                    world.process_at_rank(1).send(&10_000_000i64);
+                    let (reply, _) = world.process_at_rank(1).receive::<i64>();
+                    println!("reply: {reply}");
+                }
+                1 => {
+                    world.process_at_rank(0).send(&1i64);
+                    let (data, _) = world.process_at_rank(0).receive::<i64>();
+                    println!("received {data}");
+                }
+                _ => {}
+            }
+            Ok(())
+        })
+}

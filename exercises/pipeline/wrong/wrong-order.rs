@@ -1,0 +1,60 @@
+// The new stage is put before `squares` instead of after it: (n + 1)^2
+// is not n^2 + 1.
+
+use common::{Connection, Process, pipe};
+
+fn numbers(output: Connection) -> common::Result<()> {
+    for i in 0..10u64 {
+        output.send(&i)?;
+    }
+    Ok(())
+}
+
+/// Applies `f` to everything from `input` and sends it on, until end-of-file.
+fn stage(input: &Connection, output: &Connection, f: impl Fn(u64) -> u64) -> common::Result<()> {
+    loop {
+        match input.recv::<u64>() {
+            Ok(n) => output.send(&f(n))?,
+            Err(e) if e.is_eof() => return Ok(()),
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn squares((input, output): (Connection, Connection)) -> common::Result<()> {
+    println!("stage squares (pid {})", std::process::id());
+    stage(&input, &output, |n| n * n)
+}
+
+fn plus_one((input, output): (Connection, Connection)) -> common::Result<()> {
+    println!("stage plus_one (pid {})", std::process::id());
+    stage(&input, &output, |n| n + 1)
+}
+
+fn main() -> std::process::ExitCode {
+    common::main(|| {
+        let (a_in, a_out) = pipe(true)?;
+        let (b_in, b_out) = pipe(true)?;
+        let (c_in, c_out) = pipe(true)?;
+        let mut processes = vec![
+            Process::with_args(numbers, a_in),
+            Process::with_args(plus_one, (a_out, b_in)),
+            Process::with_args(squares, (b_out, c_in)),
+        ];
+        for p in &mut processes {
+            p.start()?;
+        }
+        loop {
+            match c_out.recv::<u64>() {
+                Ok(n) => println!("{n}"),
+                Err(e) if e.is_eof() => break,
+                Err(e) => return Err(e),
+            }
+        }
+        println!("End");
+        for p in &mut processes {
+            p.join()?;
+        }
+        Ok(())
+    })
+}

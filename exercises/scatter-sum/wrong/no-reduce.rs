@@ -1,0 +1,27 @@
+// The numbers are scattered and summed, but rank 0 prints its own partial
+// sum as the total: the reduce is missing.
+
+use common::mpi::Launch;
+use mpi::collective::{Root, SystemOperation};
+use mpi::topology::Communicator;
+
+fn main() -> std::process::ExitCode {
+    Launch::new(4).run(None, |world| {
+        let rank = world.rank();
+        let root = world.process_at_rank(0);
+        let mut share = vec![0i64; 100 / world.size() as usize];
+        if rank == 0 {
+            let all: Vec<i64> = (1..=100).collect();
+            root.scatter_into_root(&all[..], &mut share[..]);
+        } else {
+            root.scatter_into(&mut share[..]);
+        }
+        let partial: i64 = share.iter().sum();
+        println!("rank {rank} summed {} numbers: {partial}", share.len());
+        if rank == 0 {
+            println!("total {partial}");
+        }
+        let _ = SystemOperation::sum();
+        Ok(())
+    })
+}

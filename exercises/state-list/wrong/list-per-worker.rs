@@ -1,0 +1,28 @@
+// Each worker gets a list of its own from the manager, and the main
+// program prints a third one: shared with nobody, it stays empty.
+
+use common::{ListProxy, Manager, Process};
+
+fn worker((results, i): (ListProxy<u64>, u64)) -> common::Result<()> {
+    results.push(&(i * i))
+}
+
+fn main() -> std::process::ExitCode {
+    common::main(|| {
+        let manager = Manager::start()?;
+        let results = manager.list::<u64>()?;
+        let mut workers: Vec<Process> = (0..5u64)
+            .map(|i| Ok(Process::with_args(worker, (manager.list::<u64>()?, i))))
+            .collect::<common::Result<_>>()?;
+        for w in &mut workers {
+            w.start()?;
+        }
+        for w in &mut workers {
+            w.join()?;
+        }
+        let mut all = results.items()?;
+        all.sort();
+        println!("Results: {all:?}");
+        Ok(())
+    })
+}

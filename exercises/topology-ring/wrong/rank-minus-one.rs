@@ -1,0 +1,24 @@
+// Each rank prints rank - 1 without any message: right for every rank but
+// 0, which should get N - 1 (the ring wraps round).
+
+use common::mpi::Launch;
+use mpi::topology::Communicator;
+
+fn main() -> std::process::ExitCode {
+    Launch::new(4).run(None, |world| {
+        let size = world.size();
+        let ring = world
+            .create_cartesian_communicator(&[size], &[true], false)
+            .expect("every rank is in the ring");
+        let rank = ring.rank();
+        let (left, right) = ring.shift(0, 1);
+        let (left, right) = (
+            left.expect("a ring has no ends"),
+            right.expect("a ring has no ends"),
+        );
+        let _ = (left, right);
+        let received = rank - 1;
+        println!("rank {rank} got {received}");
+        Ok(())
+    })
+}

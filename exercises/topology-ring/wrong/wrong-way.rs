@@ -1,0 +1,30 @@
+// Sends left and receives from the right: each rank gets its right-hand
+// neighbour's rank, not its left one's.
+
+use common::mpi::Launch;
+use mpi::point_to_point::send_receive_into;
+use mpi::topology::Communicator;
+
+fn main() -> std::process::ExitCode {
+    Launch::new(4).run(None, |world| {
+        let size = world.size();
+        let ring = world
+            .create_cartesian_communicator(&[size], &[true], false)
+            .expect("every rank is in the ring");
+        let rank = ring.rank();
+        let (left, right) = ring.shift(0, 1);
+        let (left, right) = (
+            left.expect("a ring has no ends"),
+            right.expect("a ring has no ends"),
+        );
+        let mut received = -1;
+        send_receive_into(
+            &rank,
+            &ring.process_at_rank(left),
+            &mut received,
+            &ring.process_at_rank(right),
+        );
+        println!("rank {rank} got {received}");
+        Ok(())
+    })
+}
