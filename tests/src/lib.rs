@@ -465,6 +465,41 @@ impl Outcome {
         self.stdout.lines().collect()
     }
 
+    /// For the MPI exercises: the pids the `n` ranks said, in rank order,
+    /// from lines `rank R is pid P` (one per rank). Panics unless every rank
+    /// from 0 to `n - 1` said one, the pids differ and none is the
+    /// launcher's. A check builds its expected values from these, so a
+    /// value another rank could only know through a message cannot be
+    /// worked out from rank and size alone.
+    pub fn rank_pids(&self, n: usize) -> Vec<i64> {
+        let lines = self.lines();
+        let mut said: Vec<(usize, i64)> = lines
+            .iter()
+            .filter_map(|l| {
+                let (rank, pid) = l.strip_prefix("rank ")?.split_once(" is pid ")?;
+                Some((rank.parse().ok()?, pid.parse().ok()?))
+            })
+            .collect();
+        said.sort();
+        let ranks: Vec<usize> = said.iter().map(|s| s.0).collect();
+        assert_eq!(
+            ranks,
+            (0..n).collect::<Vec<_>>(),
+            "each of the {n} ranks should say \"rank R is pid P\" once: {lines:?}"
+        );
+        let pids: Vec<i64> = said.iter().map(|s| s.1).collect();
+        let mut distinct = pids.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert!(
+            distinct.len() == n
+                && !pids.contains(&i64::from(self.pid))
+                && pids.iter().all(|&p| p > 0),
+            "each rank is a process of its own, with its own pid: {lines:?}"
+        );
+        pids
+    }
+
     /// Panics, with everything a reader needs, unless the run left nothing
     /// behind: no process, no file in its temporary directory.
     pub fn assert_clean(&self) -> &Self {

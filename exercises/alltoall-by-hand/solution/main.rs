@@ -24,7 +24,9 @@ fn my_all_to_all(world: &SimpleCommunicator, send: &[i64], recv: &mut [i64]) {
 fn main() -> std::process::ExitCode {
     Launch::new(4).run(None, |world| {
         let (rank, size) = (world.rank() as i64, world.size() as usize);
-        let send: Vec<i64> = (0..size as i64).map(|j| 10 * rank + j).collect();
+        let pid = i64::from(std::process::id());
+        println!("rank {rank} is pid {pid}");
+        let send: Vec<i64> = (0..size as i64).map(|j| 100 * pid + j).collect();
         let mut mine = vec![-1i64; size];
         my_all_to_all(world, &send, &mut mine);
         println!("rank {rank} got {mine:?}");

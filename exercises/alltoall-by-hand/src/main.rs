@@ -8,7 +8,8 @@
 // N-1), send to rank (r + k) % N and receive from rank (r - k + N) % N, so
 // that every rank is busy in every step and nobody deadlocks. The check runs
 // 3 and 4 ranks and compares what each rank got with what
-// `all_to_all_into` would give (rank j sends 10 j + r to rank r).
+// `all_to_all_into` would give (rank j sends 100 * (its pid) + r to rank
+// r, and says its pid first).
 
 use common::mpi::Launch;
 use mpi::topology::{Communicator, SimpleCommunicator};
@@ -21,7 +22,9 @@ fn my_all_to_all(world: &SimpleCommunicator, send: &[i64], recv: &mut [i64]) {
 fn main() -> std::process::ExitCode {
     Launch::new(4).run(None, |world| {
         let (rank, size) = (world.rank() as i64, world.size() as usize);
-        let send: Vec<i64> = (0..size as i64).map(|j| 10 * rank + j).collect();
+        let pid = i64::from(std::process::id());
+        println!("rank {rank} is pid {pid}");
+        let send: Vec<i64> = (0..size as i64).map(|j| 100 * pid + j).collect();
         let mut mine = vec![-1i64; size];
         my_all_to_all(world, &send, &mut mine);
         println!("rank {rank} got {mine:?}");

@@ -1,16 +1,18 @@
 use cookbook_tests::exercise;
 
-/// What the ranks must print with `n` ranks, sorted.
-fn expected(n: i64) -> Vec<String> {
-    // Rank j sends 10 j + r to rank r, which keeps it at index j.
-    (0..n)
+/// What the ranks must print with `n` ranks whose pids are `pids`, sorted.
+fn expected(n: usize, pids: &[i64]) -> Vec<String> {
+    // Rank j sends 100 * pids[j] + r to rank r, which keeps it at index j.
+    let mut lines: Vec<String> = (0..n)
         .map(|r| {
             format!(
                 "rank {r} got {:?}",
-                (0..n).map(|j| 10 * j + r).collect::<Vec<_>>()
+                (0..n).map(|j| 100 * pids[j] + r as i64).collect::<Vec<_>>()
             )
         })
-        .collect()
+        .collect();
+    lines.sort();
+    lines
 }
 
 #[test]
@@ -25,10 +27,15 @@ fn alltoall_by_hand() {
         .ranks(n as u32)
         .run();
         out.assert_success();
-        let mut lines = out.lines();
+        // What each rank sends is built from its pid, which it says itself:
+        // no rank can work out what it gets without messages.
+        let pids = out.rank_pids(n);
+        let mut lines: Vec<&str> = out
+            .lines()
+            .into_iter()
+            .filter(|l| !l.contains(" is pid "))
+            .collect();
         lines.sort();
-        let mut want = expected(n);
-        want.sort();
-        assert_eq!(lines, want, "with {n} ranks");
+        assert_eq!(lines, expected(n, &pids), "with {n} ranks");
     }
 }

@@ -9,7 +9,9 @@ use mpi::topology::Communicator;
 fn main() -> std::process::ExitCode {
     Launch::new(3).run(None, |world| {
         let (rank, size) = (world.rank() as i64, world.size() as i64);
-        let row: Vec<i64> = (0..size).map(|c| size * rank + c).collect();
+        let pid = i64::from(std::process::id());
+        println!("rank {rank} is pid {pid}");
+        let row: Vec<i64> = (0..size).map(|c| 100 * pid + c).collect();
         let mut column = vec![0i64; size as usize];
         world.all_to_all_into(&row[..], &mut column[..]);
         println!("rank {rank} column {column:?}");

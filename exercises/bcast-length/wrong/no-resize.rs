@@ -9,8 +9,10 @@ fn main() -> std::process::ExitCode {
     Launch::new(3).run(None, |world| {
         let rank = world.rank();
         let root = world.process_at_rank(0);
+        let pid = i64::from(std::process::id());
+        println!("rank {rank} is pid {pid}");
         let mut data: Vec<i64> = if rank == 0 {
-            vec![10, 20, 30, 40, 50]
+            (1..=6 + pid % 5).map(|i| 10 * i).collect()
         } else {
             Vec::new()
         };

@@ -13,8 +13,9 @@ fn who_am_i() {
 
 fn main() -> std::process::ExitCode {
     common::main(|| {
+        let me = std::process::id();
         let mut processes: Vec<Process> = (1..=3)
-            .map(|i| Process::new(who_am_i).name(format!("worker-{i}")))
+            .map(|i| Process::new(who_am_i).name(format!("worker-{me}-{i}")))
             .collect();
         for p in &mut processes {
             p.start()?;

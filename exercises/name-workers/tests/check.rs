@@ -46,5 +46,9 @@ fn each_child_knows_its_name() {
     from_children(&seen, out.pid, &out.stdout);
     seen.sort();
     let names: Vec<&str> = seen.iter().map(|s| s.0).collect();
-    assert_eq!(names, ["I am worker-1", "I am worker-2", "I am worker-3"]);
+    // The names are built by the parent from its own pid: a child that
+    // prints a name written in, instead of the one it was given, fails.
+    let p = out.pid;
+    let want: Vec<String> = (1..=3).map(|i| format!("I am worker-{p}-{i}")).collect();
+    assert_eq!(names, want, "the names the parent gave: {lines:?}");
 }

@@ -1,4 +1,4 @@
-// Names from worker-0 to worker-2: the loop counts from 0.
+// Names from worker-P-0 to worker-P-2: the loop counts from 0.
 
 use common::{Process, current_process};
 
@@ -12,8 +12,9 @@ fn who_am_i() {
 
 fn main() -> std::process::ExitCode {
     common::main(|| {
+        let me = std::process::id();
         let mut processes: Vec<Process> = (1..=3)
-            .map(|i| Process::new(who_am_i).name(format!("worker-{}", i - 1)))
+            .map(|i| Process::new(who_am_i).name(format!("worker-{me}-{}", i - 1)))
             .collect();
         for p in &mut processes {
             p.start()?;

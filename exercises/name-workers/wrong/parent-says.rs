@@ -13,11 +13,12 @@ fn who_am_i() {
 
 fn main() -> std::process::ExitCode {
     common::main(|| {
+        let me = std::process::id();
         let processes: Vec<Process> = (1..=3)
-            .map(|i| Process::new(who_am_i).name(format!("worker-{i}")))
+            .map(|i| Process::new(who_am_i).name(format!("worker-{me}-{i}")))
             .collect();
         for i in 1..=processes.len() {
-            println!("I am worker-{i} (pid {})", std::process::id());
+            println!("I am worker-{me}-{i} (pid {me})");
         }
         Ok(())
     })

@@ -1,11 +1,12 @@
 //! Exercise: answer back.
 //!
-//! Rank 0 sends 10000000 to rank 1, which prints it (see the
-//! point-to-point recipe).
+//! Each rank says its pid; rank 0 sends its pid to rank 1, which prints
+//! it (see the point-to-point recipe).
 //!
-// TODO: have rank 1 send back the number plus one, and rank 0 receive it and
-// print "reply: 10000001". The check runs 2 ranks and wants "received
-// 10000000" and "reply: 10000001".
+// TODO: have rank 1 send back the number plus its own pid, and rank 0
+// receive it and print "reply: N" (N = rank 0's pid + rank 1's pid). The
+// check runs 2 ranks and wants "rank R is pid P" from each, "received P0"
+// and "reply: P0+P1": only a real exchange knows both pids.
 
 use common::mpi::Launch;
 use mpi::point_to_point::{Destination, Source};
@@ -15,8 +16,10 @@ fn main() -> std::process::ExitCode {
     Launch::new(2)
         .at_least(2, "rank 0 talks to rank 1")
         .run(None, |world| {
+            let pid = i64::from(std::process::id());
+            println!("rank {} is pid {pid}", world.rank());
             match world.rank() {
-                0 => world.process_at_rank(1).send(&10_000_000i64),
+                0 => world.process_at_rank(1).send(&pid),
                 1 => {
                     let (data, _) = world.process_at_rank(0).receive::<i64>();
                     println!("received {data}");

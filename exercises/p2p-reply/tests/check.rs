@@ -9,7 +9,21 @@ fn rank_1_answers_rank_0() {
     )
     .run();
     out.assert_success();
-    let mut lines = out.lines();
-    lines.sort();
-    assert_eq!(lines, ["received 10000000", "reply: 10000001"]);
+    let lines = out.lines();
+    // Each rank says its own pid; the numbers exchanged are built from
+    // them, so rank 1 can only print rank 0's pid by receiving it, and
+    // rank 0 can only print the sum of both by receiving rank 1's answer.
+    let pids = out.rank_pids(2);
+    let (p0, p1) = (pids[0], pids[1]);
+    let received = format!("received {p0}");
+    assert!(
+        lines.contains(&received.as_str()),
+        "rank 1 should print {received:?} (rank 0's pid): {lines:?}"
+    );
+    let reply = format!("reply: {}", p0 + p1);
+    assert!(
+        lines.contains(&reply.as_str()),
+        "rank 0 should print {reply:?} (its pid plus rank 1's): {lines:?}"
+    );
+    assert_eq!(lines.len(), 4, "nothing else: {lines:?}");
 }

@@ -1,4 +1,4 @@
-// Rank 1 replies before it has received anything (with 0 + 1): the
+// Rank 1 replies before it has received anything (with just its own pid): the
 // reply cannot depend on a message not read yet.
 
 use common::mpi::Launch;
@@ -9,14 +9,16 @@ fn main() -> std::process::ExitCode {
     Launch::new(2)
         .at_least(2, "rank 0 talks to rank 1")
         .run(None, |world| {
+            let pid = i64::from(std::process::id());
+            println!("rank {} is pid {pid}", world.rank());
             match world.rank() {
                 0 => {
-                    world.process_at_rank(1).send(&10_000_000i64);
+                    world.process_at_rank(1).send(&pid);
                     let (reply, _) = world.process_at_rank(1).receive::<i64>();
                     println!("reply: {reply}");
                 }
                 1 => {
-                    world.process_at_rank(0).send(&1i64);
+                    world.process_at_rank(0).send(&pid);
                     let (data, _) = world.process_at_rank(0).receive::<i64>();
                     println!("received {data}");
                 }

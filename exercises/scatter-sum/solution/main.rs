@@ -8,11 +8,13 @@ use mpi::topology::Communicator;
 
 fn main() -> std::process::ExitCode {
     Launch::new(4).run(None, |world| {
+        let pid = i64::from(std::process::id());
+        println!("rank {} is pid {pid}", world.rank());
         let rank = world.rank();
         let root = world.process_at_rank(0);
         let mut share = vec![0i64; 100 / world.size() as usize];
         if rank == 0 {
-            let all: Vec<i64> = (1..=100).collect();
+            let all: Vec<i64> = (1..=100).map(|i| pid + i).collect();
             root.scatter_into_root(&all[..], &mut share[..]);
         } else {
             root.scatter_into(&mut share[..]);

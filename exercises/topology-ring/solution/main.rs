@@ -13,14 +13,16 @@ fn main() -> std::process::ExitCode {
             .create_cartesian_communicator(&[size], &[true], false)
             .expect("every rank is in the ring");
         let rank = ring.rank();
+        let pid = i64::from(std::process::id());
+        println!("rank {rank} is pid {pid}");
         let (left, right) = ring.shift(0, 1);
         let (left, right) = (
             left.expect("a ring has no ends"),
             right.expect("a ring has no ends"),
         );
-        let mut received = -1;
+        let mut received: i64 = -1;
         send_receive_into(
-            &rank,
+            &pid,
             &ring.process_at_rank(right),
             &mut received,
             &ring.process_at_rank(left),

@@ -1,0 +1,38 @@
+// No process is named: each child runs a function of its own that prints a
+// name written in ("worker-1"...). The names must come from the parent,
+// which builds them from its pid: a child's own name, written in, cannot
+// carry it.
+
+use common::Process;
+
+fn worker(n: u32) {
+    println!("I am worker-{n} (pid {})", std::process::id());
+}
+
+fn one() {
+    worker(1)
+}
+
+fn two() {
+    worker(2)
+}
+
+fn three() {
+    worker(3)
+}
+
+fn main() -> std::process::ExitCode {
+    common::main(|| {
+        let mut processes: Vec<Process> = [one as fn(), two, three]
+            .into_iter()
+            .map(Process::new)
+            .collect();
+        for p in &mut processes {
+            p.start()?;
+        }
+        for p in &mut processes {
+            p.join()?;
+        }
+        Ok(())
+    })
+}
