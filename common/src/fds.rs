@@ -208,3 +208,63 @@ pub(crate) fn close_all_but(keep: &[RawFd]) {
         }
     }
 }
+
+/// Sends `iov` on a Unix socket with the descriptors `fds` attached
+/// (`SCM_RIGHTS`; none attached when `fds` is empty), retrying when a
+/// signal interrupts; returns how many bytes went. The one place the queue,
+/// the manager and the fork server pass descriptors from.
+pub(crate) fn send_with_fds(
+    socket: BorrowedFd<'_>,
+    iov: &[std::io::IoSlice<'_>],
+    fds: &[RawFd],
+    flags: nix::sys::socket::MsgFlags,
+) -> nix::Result<usize> {
+    use nix::sys::socket::{ControlMessage, sendmsg};
+    let rights = [ControlMessage::ScmRights(fds)];
+    let cmsgs: &[ControlMessage] = if fds.is_empty() { &[] } else { &rights };
+    loop {
+        match sendmsg::<()>(socket.as_raw_fd(), iov, cmsgs, flags, None) {
+            Err(nix::errno::Errno::EINTR) => continue,
+            other => return other,
+        }
+    }
+}
+
+/// Receives into `iov` from a Unix socket, with up to `max_fds`
+/// descriptors that came along (made close-on-exec, owned by the caller),
+/// retrying when a signal interrupts. Returns the bytes received (0: end of
+/// file) and the descriptors.
+pub(crate) fn recv_with_fds(
+    socket: BorrowedFd<'_>,
+    iov: &mut [std::io::IoSliceMut<'_>],
+    max_fds: usize,
+    flags: nix::sys::socket::MsgFlags,
+) -> nix::Result<(usize, Vec<OwnedFd>)> {
+    use nix::sys::socket::{ControlMessageOwned, MsgFlags, recvmsg};
+    // SAFETY: CMSG_SPACE only computes a size.
+    let space = unsafe { libc::CMSG_SPACE((max_fds * std::mem::size_of::<RawFd>()) as u32) };
+    let mut cmsg = vec![0u8; space as usize];
+    let msg = loop {
+        match recvmsg::<()>(
+            socket.as_raw_fd(),
+            iov,
+            Some(&mut cmsg),
+            flags | MsgFlags::MSG_CMSG_CLOEXEC,
+        ) {
+            Err(nix::errno::Errno::EINTR) => continue,
+            other => break other?,
+        }
+    };
+    let mut fds = Vec::new();
+    for message in msg.cmsgs()? {
+        if let ControlMessageOwned::ScmRights(received) = message {
+            // SAFETY: the kernel just installed these descriptors for us alone.
+            fds.extend(
+                received
+                    .into_iter()
+                    .map(|fd| unsafe { OwnedFd::from_raw_fd(fd) }),
+            );
+        }
+    }
+    Ok((msg.bytes, fds))
+}

@@ -43,7 +43,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::cell::{Cell, RefCell};
 use std::marker::PhantomData;
-use std::os::fd::{AsFd, AsRawFd};
+use std::os::fd::AsFd;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use wire::{Bytes, Create, Op, Reply, Request};
 
@@ -138,7 +138,7 @@ impl Client {
 
     fn connect_on(conn: &Connection) -> Result<Connection> {
         Client::exchange(conn, &Request::Connect)?;
-        server::recv_connection(conn.as_fd().as_raw_fd())
+        server::recv_connection(conn.as_fd())
     }
 
     /// A new connection to the server, for another process.

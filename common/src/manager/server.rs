@@ -10,10 +10,10 @@ use super::{Constructor, Shared};
 use crate::fds::Inherit;
 use crate::pipe::{Connection, pipe};
 use crate::{Error, Kind, Result};
-use nix::sys::socket::{ControlMessage, ControlMessageOwned, MsgFlags, recvmsg, sendmsg};
+use nix::sys::socket::MsgFlags;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::io::{IoSlice, IoSliceMut};
-use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, mpsc};
 use std::time::{Duration, Instant};
@@ -461,7 +461,7 @@ fn serve_connection(conn: Connection, objects: Arc<Objects>, events: mpsc::Sende
                 Request::Connect => (|| -> Result<()> {
                     let (mine, theirs) = pipe(true)?;
                     conn.send(&Reply::Done)?;
-                    send_fd(conn.as_fd().as_raw_fd(), theirs.into_fd().as_raw_fd())?;
+                    send_fd(conn.as_fd(), theirs.into_fd().as_raw_fd())?;
                     let _ = events.send(Event::Opened);
                     serve_connection(mine, objects.clone(), events.clone());
                     Ok(())
@@ -510,48 +510,24 @@ pub(super) fn serve((first, types): (Connection, Vec<(String, isize)>)) -> Resul
     Ok(())
 }
 
-fn send_fd(socket: RawFd, fd: RawFd) -> Result<()> {
-    let fds = [fd];
+fn send_fd(socket: BorrowedFd<'_>, fd: RawFd) -> Result<()> {
     let iov = [IoSlice::new(&[0u8])];
-    // A signal arriving meanwhile (EINTR) is no reason to fail: try again.
-    loop {
-        match sendmsg::<()>(
-            socket,
-            &iov,
-            &[ControlMessage::ScmRights(&fds)],
-            MsgFlags::MSG_NOSIGNAL,
-            None,
-        ) {
-            Err(nix::errno::Errno::EINTR) => continue,
-            other => return other.map(drop).map_err(Into::into),
-        }
-    }
+    crate::fds::send_with_fds(socket, &iov, &[fd], MsgFlags::MSG_NOSIGNAL)?;
+    Ok(())
 }
 
 /// Receives the descriptor that follows the reply to a `Connect`.
-pub(super) fn recv_connection(socket: RawFd) -> Result<Connection> {
+pub(super) fn recv_connection(socket: BorrowedFd<'_>) -> Result<Connection> {
     let mut byte = [0u8; 1];
-    let mut iov = [IoSliceMut::new(&mut byte)];
-    let mut space = nix::cmsg_space!([RawFd; 1]);
-    let msg = loop {
-        match recvmsg::<()>(
-            socket,
-            &mut iov,
-            Some(&mut space),
-            MsgFlags::MSG_CMSG_CLOEXEC,
-        ) {
-            Err(nix::errno::Errno::EINTR) => continue,
-            other => break other?,
-        }
-    };
-    for cmsg in msg.cmsgs()? {
-        if let ControlMessageOwned::ScmRights(fds) = cmsg
-            && let Some(&fd) = fds.first()
-        {
-            // SAFETY: the kernel just gave us this descriptor.
-            let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-            return Ok(Connection::from_fd(Inherit::new(fd)));
-        }
-    }
-    Err(Error::new("the manager sent no connection"))
+    let (_, fds) = crate::fds::recv_with_fds(
+        socket,
+        &mut [IoSliceMut::new(&mut byte)],
+        1,
+        MsgFlags::empty(),
+    )?;
+    let fd = fds
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::new("the manager sent no connection"))?;
+    Ok(Connection::from_fd(Inherit::new(fd)))
 }

@@ -23,15 +23,12 @@ use crate::{Error, Result};
 use nix::errno::Errno;
 use nix::sys::signal::{SigSet, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
-use nix::sys::socket::{
-    AddressFamily, ControlMessage, ControlMessageOwned, MsgFlags, SockFlag, SockType, recvmsg,
-    sendmsg, socketpair,
-};
+use nix::sys::socket::{AddressFamily, MsgFlags, SockFlag, SockType, socketpair};
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::{ForkResult, Pid, fork};
 use std::collections::HashMap;
 use std::io::{IoSlice, IoSliceMut};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::sync::Mutex;
 
 /// Set in the server's environment: the descriptor of its connection.
@@ -83,22 +80,9 @@ pub(crate) fn start(boot: &Bootstrap, fds: &[RawFd]) -> Result<Started> {
         *client = Some(start_server()?);
     }
     let control = client.as_ref().expect("started above").control.as_fd();
-    let header = (bytes.len() as u64).to_le_bytes();
-    let sent = sendmsg::<()>(
-        control.as_raw_fd(),
-        &[IoSlice::new(&header)],
-        &[ControlMessage::ScmRights(fds)],
-        MsgFlags::MSG_NOSIGNAL,
-        None,
-    );
-    let lost = |e: &dyn std::fmt::Display| Error::new(format!("the fork server is gone: {e}"));
-    match sent {
-        Ok(8) => {}
-        Ok(_) => return Err(lost(&"a short write")),
-        Err(e) => return Err(lost(&e)),
-    }
-    crate::pipe::send_all(control, &bytes).map_err(|e| lost(&e))?;
-    let (reply, received) = receive(control).map_err(|e| lost(&e))?;
+    let lost = |e: Error| Error::new(format!("the fork server is gone: {e}"));
+    send_frame(control, &bytes, fds).map_err(lost)?;
+    let (reply, received) = receive(control).map_err(lost)?;
     match postcard::from_bytes::<Reply>(&reply)? {
         Reply::Started(pid) => {
             let mut received = received.into_iter();
@@ -154,33 +138,12 @@ pub(crate) fn shutdown() {
 /// descriptors that came with its header.
 fn receive(socket: BorrowedFd<'_>) -> Result<(Vec<u8>, Vec<OwnedFd>)> {
     let mut header = [0u8; 8];
-    let mut space = nix::cmsg_space!([RawFd; MAX_FDS]);
-    let mut fds = Vec::new();
-    let got = {
-        let mut iov = [IoSliceMut::new(&mut header)];
-        let msg = loop {
-            match recvmsg::<()>(
-                socket.as_raw_fd(),
-                &mut iov,
-                Some(&mut space),
-                MsgFlags::MSG_CMSG_CLOEXEC,
-            ) {
-                Err(Errno::EINTR) => continue,
-                other => break other?,
-            }
-        };
-        for cmsg in msg.cmsgs()? {
-            if let ControlMessageOwned::ScmRights(received) = cmsg {
-                // SAFETY: the kernel just installed these descriptors for us.
-                fds.extend(
-                    received
-                        .into_iter()
-                        .map(|fd| unsafe { OwnedFd::from_raw_fd(fd) }),
-                );
-            }
-        }
-        msg.bytes
-    };
+    let (got, fds) = crate::fds::recv_with_fds(
+        socket,
+        &mut [IoSliceMut::new(&mut header)],
+        MAX_FDS,
+        MsgFlags::empty(),
+    )?;
     if got == 0 {
         return Err(Error::eof("the other end closed"));
     }
@@ -196,24 +159,23 @@ fn receive(socket: BorrowedFd<'_>) -> Result<(Vec<u8>, Vec<OwnedFd>)> {
     Ok((bytes, fds))
 }
 
-fn reply(socket: BorrowedFd<'_>, reply: &Reply, fds: &[RawFd]) -> Result<()> {
-    let bytes = postcard::to_stdvec(reply)?;
+/// Sends one frame (8 bytes of length, then `bytes`) with `fds` attached
+/// to it: a job on its way to the server, or the server's reply.
+fn send_frame(socket: BorrowedFd<'_>, bytes: &[u8], fds: &[RawFd]) -> Result<()> {
     let header = (bytes.len() as u64).to_le_bytes();
-    let iov = [IoSlice::new(&header), IoSlice::new(&bytes)];
-    let cmsgs = [ControlMessage::ScmRights(fds)];
-    let cmsgs: &[ControlMessage] = if fds.is_empty() { &[] } else { &cmsgs };
-    let sent = sendmsg::<()>(
-        socket.as_raw_fd(),
-        &iov,
-        cmsgs,
-        MsgFlags::MSG_NOSIGNAL,
-        None,
-    )?;
-    if sent < header.len() + bytes.len() {
-        let all: Vec<u8> = header.iter().chain(&bytes).copied().collect();
-        crate::pipe::send_all(socket, &all[sent..])?;
+    let iov = [IoSlice::new(&header), IoSlice::new(bytes)];
+    let sent = crate::fds::send_with_fds(socket, &iov, fds, MsgFlags::MSG_NOSIGNAL)?;
+    // A big job goes in several pieces; the descriptors went with the first.
+    if sent < header.len() {
+        crate::pipe::send_all(socket, &header[sent..])?;
+        crate::pipe::send_all(socket, bytes)
+    } else {
+        crate::pipe::send_all(socket, &bytes[sent - header.len()..])
     }
-    Ok(())
+}
+
+fn reply(socket: BorrowedFd<'_>, reply: &Reply, fds: &[RawFd]) -> Result<()> {
+    send_frame(socket, &postcard::to_stdvec(reply)?, fds)
 }
 
 // ANCHOR: serve
@@ -320,14 +282,13 @@ fn fork_one(
             run_child(boot)
         }
         Ok(ForkResult::Parent { child }) => {
-            // SAFETY: pidfd_open takes a pid and flags, and returns a new descriptor.
-            let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, child.as_raw(), 0) };
-            if pidfd < 0 {
-                let _ = nix::sys::signal::kill(child, Signal::SIGKILL);
-                return failed(std::io::Error::last_os_error().to_string());
-            }
-            // SAFETY: the syscall returned a fresh descriptor that we now own.
-            let pidfd = unsafe { OwnedFd::from_raw_fd(pidfd as RawFd) };
+            let pidfd = match super::start::pidfd_open(child) {
+                Ok(fd) => fd,
+                Err(e) => {
+                    let _ = nix::sys::signal::kill(child, Signal::SIGKILL);
+                    return failed(e.to_string());
+                }
+            };
             statuses.insert(child, status_w);
             let fds = [status_r.as_raw_fd(), pidfd.as_raw_fd()];
             let _ = reply(control, &Reply::Started(child.as_raw()), &fds);

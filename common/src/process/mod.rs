@@ -21,7 +21,7 @@ use nix::unistd::{Pid, getpid, getppid};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fmt;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -258,37 +258,7 @@ struct Child {
     /// Python's `sentinel` for a child of ours: a pidfd, readable once the
     /// child has ended (a fork server's child has one in `via_server`).
     /// `None` on a kernel without pidfds (before Linux 5.3).
-    pidfd: Option<Pidfd>,
-}
-
-/// A pidfd, closed on drop only by the process that opened it: a `fork`ed
-/// child has closed its copy already (it keeps only what it was given) and
-/// then drops the parent's registry, which must not close a stale number.
-struct Pidfd {
-    fd: std::mem::ManuallyDrop<OwnedFd>,
-    opener: Pid,
-}
-
-impl Drop for Pidfd {
-    fn drop(&mut self) {
-        if getpid() == self.opener {
-            // SAFETY: dropped once, here, and never used again.
-            unsafe { std::mem::ManuallyDrop::drop(&mut self.fd) };
-        }
-    }
-}
-
-/// A pidfd for a child not yet reaped (so `pid` is still that child's).
-fn open_pidfd(pid: Pid) -> Option<Pidfd> {
-    // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor
-    // (close-on-exec), or -1.
-    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid.as_raw(), 0) };
-    // SAFETY: a descriptor the kernel just opened for us alone.
-    let fd = (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd as i32) })?;
-    Some(Pidfd {
-        fd: std::mem::ManuallyDrop::new(fd),
-        opener: getpid(),
-    })
+    pidfd: Option<OwnedFd>,
 }
 
 impl Child {
@@ -610,7 +580,7 @@ impl Process {
             exitcode: Mutex::new(None),
             // A fork server's child comes with a pidfd of its own.
             pidfd: match launched.via_server {
-                None => open_pidfd(launched.pid),
+                None => start::pidfd_open(launched.pid).ok(),
                 Some(_) => None,
             },
             via_server: launched.via_server,
@@ -673,7 +643,14 @@ impl Process {
         if let Some(server) = &child.via_server {
             child.poll_server(server, Some(timeout))?;
         } else if child.poll(false)?.is_none() {
-            start::wait_exit(child.pid, timeout)?;
+            // Its pidfd becomes readable when it ends; it is reaped after.
+            let pidfd = child.pidfd.as_ref().ok_or_else(|| {
+                Error::new("join with a timeout needs pidfds (Linux 5.3 or later)")
+            })?;
+            crate::pipe::readable(
+                pidfd.as_fd(),
+                std::time::Instant::now().checked_add(timeout),
+            )?;
             child.poll(false)?;
         }
         Ok(())
@@ -700,7 +677,7 @@ impl Process {
         let child = self.child.as_ref()?;
         match &child.via_server {
             Some(server) => Some(server.pidfd.as_fd()),
-            None => child.pidfd.as_ref().map(|p| p.fd.as_fd()),
+            None => child.pidfd.as_ref().map(AsFd::as_fd),
         }
     }
 

@@ -21,7 +21,6 @@ use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::process::CommandExt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 /// Set in a spawned child's environment: the descriptor its job arrives on.
 const BOOTSTRAP_FD: &str = "COOKBOOK_BOOTSTRAP_FD";
@@ -451,25 +450,17 @@ pub(crate) fn run_child(boot: Bootstrap) -> ! {
 }
 // ANCHOR_END: run_child
 
-/// Waits at most `timeout` for process `pid` to end, without reaping it:
-/// a pidfd becomes readable when its process exits.
-pub(crate) fn wait_exit(pid: Pid, timeout: Duration) -> Result<()> {
-    use nix::poll::{PollFd, PollFlags, poll};
-    // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor.
+/// A pidfd for process `pid` (close-on-exec): readable once the process has
+/// ended, and a way to signal exactly that process, never another that
+/// takes its pid later. `pid` must not be reaped yet.
+pub(crate) fn pidfd_open(pid: Pid) -> std::io::Result<OwnedFd> {
+    // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor, or -1.
     let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid.as_raw(), 0) };
     if fd < 0 {
-        return Err(std::io::Error::last_os_error().into());
+        return Err(std::io::Error::last_os_error());
     }
-    // SAFETY: the syscall returned a fresh descriptor that we now own.
-    let pidfd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
-    let millis = crate::pipe::poll_timeout(Some(timeout));
-    let mut fds = [PollFd::new(pidfd.as_fd(), PollFlags::POLLIN)];
-    loop {
-        match poll(&mut fds, millis) {
-            Err(nix::errno::Errno::EINTR) => continue,
-            other => return other.map(|_| ()).map_err(Into::into),
-        }
-    }
+    // SAFETY: a descriptor the kernel just opened for us alone.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
 }
 
 /// Waits until process `pid` (our child) has ended, without reaping it; at

@@ -20,9 +20,9 @@
 use crate::pipe::{max_message_size, read_exact, too_big};
 use crate::{Error, Result};
 use nix::errno::Errno;
-use nix::sys::socket::{ControlMessage, ControlMessageOwned, MsgFlags, recv, recvmsg, sendmsg};
+use nix::sys::socket::{MsgFlags, recv, recvmsg};
 use std::io::{IoSlice, IoSliceMut};
-use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
 
 /// Frames up to this size (header included) carry their bytes inline.
 pub(crate) const INLINE_MAX: usize = 16 * 1024;
@@ -88,17 +88,13 @@ impl Outgoing {
             let outcome = match self {
                 Outgoing::Inline(frame) => nix::sys::socket::send(socket.as_raw_fd(), frame, flags)
                     .map(|n| (n, frame.len())),
-                Outgoing::Memfd { header, file } => {
-                    let fds = [file.as_raw_fd()];
-                    sendmsg::<()>(
-                        socket.as_raw_fd(),
-                        &[IoSlice::new(header)],
-                        &[ControlMessage::ScmRights(&fds)],
-                        flags,
-                        None,
-                    )
-                    .map(|n| (n, header.len()))
-                }
+                Outgoing::Memfd { header, file } => crate::fds::send_with_fds(
+                    socket,
+                    &[IoSlice::new(header)],
+                    &[file.as_raw_fd()],
+                    flags,
+                )
+                .map(|n| (n, header.len())),
             };
             return match outcome {
                 Ok((n, len)) if n == len => Ok(Sent::Whole),
@@ -175,30 +171,16 @@ pub(crate) fn receive(
     buf.clear();
     buf.resize(len, 0);
     if in_memfd {
-        let mut space = nix::cmsg_space!([std::os::fd::RawFd; 1]);
-        let mut iov = [IoSliceMut::new(&mut header)];
-        let msg = loop {
-            match recvmsg::<()>(
-                socket.as_raw_fd(),
-                &mut iov,
-                Some(&mut space),
-                MsgFlags::MSG_CMSG_CLOEXEC | MsgFlags::MSG_DONTWAIT,
-            ) {
-                Err(Errno::EINTR) => continue,
-                other => break other?,
-            }
-        };
-        let mut file = None;
-        for cmsg in msg.cmsgs()? {
-            if let ControlMessageOwned::ScmRights(fds) = cmsg {
-                for fd in fds {
-                    // SAFETY: the kernel just installed this descriptor for us.
-                    let owned = unsafe { OwnedFd::from_raw_fd(fd) };
-                    file.get_or_insert(owned);
-                }
-            }
-        }
-        let file = file.ok_or_else(|| Error::new("a big item arrived without its memfd"))?;
+        let (_, fds) = crate::fds::recv_with_fds(
+            socket,
+            &mut [IoSliceMut::new(&mut header)],
+            1,
+            MsgFlags::MSG_DONTWAIT,
+        )?;
+        let file = fds
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::new("a big item arrived without its memfd"))?;
         read_memfd(&file, buf)?;
         return Ok(Received::Whole);
     }
