@@ -399,18 +399,9 @@ impl Pool {
     ) -> Result<u64> {
         let job = self.submit(func, inputs, chunksize)?;
         let mut s = lock(&self.state);
-        // A job already done (nothing to do, or its results in) still calls back.
         s.callbacks.insert(job, Box::new(callback));
-        if s.jobs.get(&job).is_some_and(|j| j.remaining == 0) {
-            let finished = s
-                .jobs
-                .get(&job)
-                .map(|j| j.chunks.clone())
-                .unwrap_or_default();
-            if let Some(callback) = s.callbacks.remove(&job) {
-                s.due.push((callback, finished));
-            }
-        }
+        // A job already done (nothing to do, or its results in) still calls back.
+        s.call_back_if_done(job);
         Ok(job)
     }
 

@@ -160,15 +160,22 @@ impl State {
             job.chunks.insert(id.first, ChunkResults { count, bytes });
             job.remaining = job.remaining.saturating_sub(count);
             job.arrived.push_back(id.first);
-            if job.remaining == 0
-                && let Some(callback) = self.callbacks.remove(&id.job)
-            {
-                let finished = job.chunks.clone();
-                if job.detached {
-                    self.jobs.remove(&id.job);
-                }
-                self.due.push((callback, finished));
+            self.call_back_if_done(id.job);
+        }
+    }
+
+    /// Once a job with a callback is done, queues the callback with its
+    /// results (and lets the job go if its handle was dropped).
+    pub(super) fn call_back_if_done(&mut self, id: u64) {
+        let Some(job) = self.jobs.get(&id).filter(|j| j.remaining == 0) else {
+            return;
+        };
+        if let Some(callback) = self.callbacks.remove(&id) {
+            let finished = job.chunks.clone();
+            if job.detached {
+                self.jobs.remove(&id);
             }
+            self.due.push((callback, finished));
         }
     }
 
