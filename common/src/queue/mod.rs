@@ -516,12 +516,7 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
             else {
                 return Err(empty());
             };
-            // Another reader may have taken the item meanwhile.
-            if !readable(ends.reader.as_fd(), Some(Instant::now()))? {
-                drop(held);
-                continue;
-            }
-            return RECEIVED.with(|cell| {
+            let got = RECEIVED.with(|cell| {
                 let mut mine = Vec::new();
                 let mut borrowed = cell.try_borrow_mut();
                 let buf = borrowed.as_deref_mut().unwrap_or(&mut mine);
@@ -532,18 +527,23 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
                 let writer_alive = || self.writer_alive();
                 match wire::receive(ends.reader.as_fd(), buf, &pieces, &writer_alive) {
                     Ok(Received::Whole | Received::Part) => {}
-                    Err(e) if e.is_timeout() => return Err(empty()),
+                    // Another reader took the item meanwhile: wait again.
+                    Ok(Received::Nothing) => return None,
+                    Err(e) if e.is_timeout() => return Some(Err(empty())),
                     // A header over the limit, or a stream out of step: no
                     // later item could be trusted.
                     Err(e) => {
                         ends.mark_broken();
-                        return Err(e);
+                        return Some(Err(e));
                     }
                 }
                 ends.uncount();
                 drop(held);
-                Ok(postcard::from_bytes(buf)?)
+                Some(postcard::from_bytes(buf).map_err(Into::into))
             });
+            if let Some(got) = got {
+                return got;
+            }
         }
     }
     // ANCHOR_END: get

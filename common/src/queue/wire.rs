@@ -123,6 +123,9 @@ pub(crate) enum Received {
     /// Only part of a frame was there (its writer is finishing it): the
     /// rest must be waited for.
     Part,
+    /// No frame there: another reader took it after the socket was seen
+    /// readable.
+    Nothing,
 }
 
 /// Takes the frame at the front of the socket into `buf`, in one system
@@ -164,7 +167,7 @@ pub(crate) fn receive(
             mark_partial(false);
             return Ok(Received::Part);
         }
-        Err(Errno::EAGAIN) => return Err(Error::timeout("another reader took the item")),
+        Err(Errno::EAGAIN) => return Ok(Received::Nothing),
         Err(e) => return Err(e.into()),
     }
     let (len, in_memfd) = parse(header)?;
