@@ -3,10 +3,13 @@
 //!
 //! - [`recipes`] (`recipes.toml`): the recipes in book order;
 //! - [`exercises`] (`exercises/exercises.toml`): the classroom exercises;
+//! - [`python`]: the virtual environment with mpi4py, under the target
+//!   directory;
 //! - [`workspace_root`] and [`target_dir`]: where the sources are, and where
 //!   cargo builds them (which `CARGO_TARGET_DIR` or a cargo config may move).
 
 pub mod exercises;
+pub mod python;
 pub mod recipes;
 
 pub use recipes::{Capture, Compare, Extra, Manifest, Order, Recipe, load, read};

@@ -25,7 +25,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Chore {
-    /// Install what the build needs from the system (MPICH, libclang) and the pinned mdBook, saying what it runs
+    /// Install what the build needs from the system (MPICH, libclang), the pinned mdBook, and Python with mpi4py under target/, saying what it runs
     Setup,
     /// Set up, build, and run the recipes in book order, each under a heading
     Tour {
@@ -106,7 +106,9 @@ fn main() -> ExitCode {
     common::cli::default_sigpipe();
     let cli = common::cli::parse::<Cli>();
     let result = match cli.command {
-        Chore::Setup => setup::system().and_then(|()| setup::mdbook()),
+        Chore::Setup => setup::system()
+            .and_then(|()| setup::mdbook())
+            .and_then(|()| setup::python_mpi().map(|_| ())),
         Chore::Tour { recipes } => tour(&recipes),
         Chore::Test { steps } => test(&steps),
         Chore::Book { serve } => setup::mdbook().and_then(|()| book::build(serve)),
@@ -400,6 +402,14 @@ fn test(only: &[Step]) -> Result {
     let started = Instant::now();
     setup::system()?;
     setup::mdbook()?;
+    // The Python side (benchmarks' twins, mixed-language MPI runs) is
+    // optional: without it those parts say so and skip.
+    if let Err(f) = setup::python_mpi() {
+        println!(
+            "xtask: {}; the parts that need mpi4py will say so and skip",
+            f.message
+        );
+    }
     let steps: Vec<Step> = Step::ALL
         .into_iter()
         .filter(|s| only.is_empty() || only.contains(s))

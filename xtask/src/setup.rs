@@ -143,3 +143,40 @@ pub fn mdbook() -> Result {
         ))
     })
 }
+
+/// Python with mpi4py and numpy, for the benchmarks' and the mixed jobs'
+/// Python side: a virtual environment under the target directory
+/// ([`manifest::python`]), made once. mpi4py is built from source against
+/// the system's MPICH (`--no-binary mpi4py`), which needs MPICH first.
+pub fn python_mpi() -> Result<std::path::PathBuf> {
+    if let Some(python) = manifest::python::mpi4py_python() {
+        return Ok(python);
+    }
+    system()?;
+    let Some(system_python) = manifest::python::system_python() else {
+        return Err(Failure::usage(
+            "no python3 here: install Python 3 (with its venv module) to run the Python side",
+        ));
+    };
+    let venv = manifest::python::venv_dir();
+    let venv_str = venv.to_str().expect("a UTF-8 target directory");
+    println!("xtask: making a Python environment with mpi4py in {venv_str} (once)");
+    let system_python = system_python.to_str().expect("utf-8").to_string();
+    crate::run(&system_python, &["-m", "venv", venv_str]).map_err(|_| {
+        Failure::usage(
+            "could not make a Python virtual environment; on Debian: sudo apt-get install -y python3-venv",
+        )
+    })?;
+    let pip = venv.join("bin/pip");
+    crate::run(
+        pip.to_str().expect("utf-8"),
+        &["install", "--quiet", "--no-binary", "mpi4py", "mpi4py", "numpy"],
+    )
+    .map_err(|_| {
+        Failure::usage(format!(
+            "could not install mpi4py; by hand: {venv_str}/bin/pip install --no-binary mpi4py mpi4py numpy"
+        ))
+    })?;
+    manifest::python::mpi4py_python()
+        .ok_or_else(|| Failure::usage("mpi4py was installed but does not import"))
+}
