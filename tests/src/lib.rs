@@ -17,7 +17,7 @@ use nix::unistd::Pid;
 use regex::Regex;
 use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::{Once, OnceLock, mpsc};
 
@@ -142,6 +142,11 @@ pub struct Run {
     timeout: Duration,
     trigger: Option<(Trigger, Signal, Target)>,
     grace: Duration,
+    /// Under an MPI launcher: every output line carries the rank that
+    /// printed it (see [`Run::ranks`]).
+    labelled: bool,
+    /// Where each rank writes the MPI calls it made (see [`Run::trace_mpi`]).
+    trace: Option<PathBuf>,
 }
 
 /// When a run's signal is sent.
@@ -167,6 +172,13 @@ pub struct Outcome {
     /// The pid of the program's own (parent) process, as the harness
     /// started it: a line claiming to come from a child must not carry it.
     pub pid: i32,
+    /// Under an MPI launcher, the rank that printed each line of `stdout`,
+    /// in order, as the launcher saw it (not as the program says); empty
+    /// otherwise.
+    pub said_by: Vec<Option<usize>>,
+    /// With [`Run::trace_mpi`], the MPI calls each rank made, in order
+    /// (`"Send"`, `"Reduce"`, ...), indexed by rank; empty otherwise.
+    pub mpi_calls: Vec<Vec<String>>,
 }
 
 impl Run {
@@ -194,6 +206,8 @@ impl Run {
             timeout: Duration::from_secs(30),
             trigger: None,
             grace: Duration::ZERO,
+            labelled: false,
+            trace: None,
         }
     }
 
@@ -222,12 +236,57 @@ impl Run {
         let mut words = launcher.split_whitespace().map(str::to_string);
         let program = words.next().unwrap_or_else(|| "mpiexec".into());
         let mut args: Vec<String> = words.collect();
+        // The launcher labels each line with the rank that printed it
+        // (Hydra's `-l`, Open MPI's `--tag-output`): a check can then tell
+        // who said what without believing the program.
+        let open_mpi = program.contains("openmpi") || program.contains("orterun");
+        args.push(if open_mpi { "--tag-output" } else { "-l" }.to_string());
+        self.labelled = true;
         args.extend(["-n".to_string(), np.to_string()]);
         args.push(self.program.to_string_lossy().into_owned());
         args.append(&mut self.args);
         self.program = program.into();
         self.args = args;
         self.label = format!("{} (np {np})", self.label);
+        self
+    }
+
+    /// Records the MPI calls each rank makes ([`Outcome::mpi_calls`]):
+    /// `tests/mpi-trace/trace.c`, built once with `mpicc` (or `MPICC`),
+    /// is preloaded into every rank. Call after [`Run::ranks`].
+    pub fn trace_mpi(mut self) -> Run {
+        static RUNS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let library = mpi_trace_library();
+        let n = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = library
+            .parent()
+            .expect("a directory")
+            .join(format!("run-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("a directory for the MPI trace");
+        // The launcher's own options, so that only the ranks get them.
+        let vars = [
+            ("LD_PRELOAD", library.to_string_lossy().into_owned()),
+            ("COOKBOOK_MPI_TRACE", dir.to_string_lossy().into_owned()),
+        ];
+        let open_mpi = self.program.to_string_lossy().contains("openmpi");
+        let preload: Vec<String> = vars
+            .into_iter()
+            .flat_map(|(k, v)| {
+                if open_mpi {
+                    vec!["-x".to_string(), format!("{k}={v}")]
+                } else {
+                    vec!["-genv".to_string(), k.to_string(), v]
+                }
+            })
+            .collect();
+        let at = self
+            .args
+            .iter()
+            .position(|a| a == "-n")
+            .expect("trace_mpi after ranks");
+        self.args.splice(at..at, preload);
+        self.trace = Some(dir);
         self
     }
 
@@ -392,6 +451,17 @@ impl Run {
             })
             .unwrap_or_default();
         let _ = std::fs::remove_dir_all(&tmp);
+        let (stdout, said_by) = if self.labelled {
+            unlabel(&stdout)
+        } else {
+            (stdout, Vec::new())
+        };
+        let stderr = if self.labelled {
+            unlabel(&stderr).0
+        } else {
+            stderr
+        };
+        let mpi_calls = self.trace.as_deref().map(read_trace).unwrap_or_default();
         Outcome {
             label: format!("{} {}", self.label, self.args.join(" ")),
             status,
@@ -401,8 +471,98 @@ impl Run {
             tmp_leftovers,
             elapsed: start.elapsed(),
             pid: group,
+            said_by,
+            mpi_calls,
         }
     }
+}
+
+/// Splits the launcher's rank labels (`[R] ` from Hydra, `[J,R]<stdout>:`
+/// from Open MPI) off each line: the text, and who printed each line.
+fn unlabel(text: &str) -> (String, Vec<Option<usize>>) {
+    let hydra = Regex::new(r"^\[(\d+)\] ?").expect("pattern");
+    let open_mpi = Regex::new(r"^\[\d+,(\d+)\]<std\w+>: ?").expect("pattern");
+    let mut out = String::new();
+    let mut said_by = Vec::new();
+    for line in text.lines() {
+        let found = hydra.captures(line).or_else(|| open_mpi.captures(line));
+        match found {
+            Some(c) => {
+                out.push_str(&line[c.get(0).expect("match").end()..]);
+                said_by.push(c[1].parse().ok());
+            }
+            None => {
+                out.push_str(line);
+                said_by.push(None);
+            }
+        }
+        out.push('\n');
+    }
+    (out, said_by)
+}
+
+/// The calls each rank wrote to `dir` (`rank-<R>`, one call per line), by
+/// rank; the directory is removed.
+fn read_trace(dir: &Path) -> Vec<Vec<String>> {
+    let mut by_rank: Vec<Vec<String>> = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rank) = name
+            .strip_prefix("rank-")
+            .and_then(|r| r.parse::<usize>().ok())
+        else {
+            continue;
+        };
+        if by_rank.len() <= rank {
+            by_rank.resize(rank + 1, Vec::new());
+        }
+        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        by_rank[rank] = text.lines().map(str::to_string).collect();
+    }
+    let _ = std::fs::remove_dir_all(dir);
+    by_rank
+}
+
+/// `tests/mpi-trace/trace.c` as a shared library, built once per target
+/// directory with `MPICC` (default `mpicc`): the build goes to a temporary
+/// name first, so test processes building it at once never see half a file.
+fn mpi_trace_library() -> PathBuf {
+    static LIBRARY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    LIBRARY
+        .get_or_init(|| {
+            let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("mpi-trace/trace.c");
+            let dir = manifest::target_dir().join("mpi-trace");
+            std::fs::create_dir_all(&dir).expect("target/mpi-trace");
+            let mpicc = std::env::var("MPICC").unwrap_or_else(|_| "mpicc".into());
+            let library = dir.join(format!(
+                "libtrace-{}.so",
+                Path::new(&mpicc)
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+            ));
+            let fresh = |lib: &Path| {
+                let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+                matches!((modified(lib), modified(&source)), (Some(l), Some(s)) if l >= s)
+            };
+            if !fresh(&library) {
+                let partial = dir.join(format!("partial-{}.so", std::process::id()));
+                let status = Command::new(&mpicc)
+                    .args(["-shared", "-fPIC", "-O1", "-Wall", "-Werror", "-o"])
+                    .arg(&partial)
+                    .arg(&source)
+                    .status()
+                    .unwrap_or_else(|e| panic!("cannot run {mpicc} to build the MPI trace: {e}"));
+                assert!(
+                    status.success(),
+                    "{mpicc} could not build {}",
+                    source.display()
+                );
+                std::fs::rename(&partial, &library).expect("move the MPI trace into place");
+            }
+            library
+        })
+        .clone()
 }
 
 /// A fresh, empty directory for one run's temporary files.
@@ -530,7 +690,83 @@ impl Outcome {
             self.stdout,
             self.stderr
         );
+        self.assert_ranks_speak_for_themselves();
         self.assert_clean()
+    }
+
+    /// Under an MPI launcher: panics unless every line that starts
+    /// `rank R ` was printed by rank R (as the launcher saw it). Rank 0
+    /// cannot print the other ranks' lines for them.
+    pub fn assert_ranks_speak_for_themselves(&self) -> &Self {
+        if self.said_by.is_empty() {
+            return self;
+        }
+        for (line, by) in self.stdout.lines().zip(&self.said_by) {
+            let claimed = line
+                .strip_prefix("rank ")
+                .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+                .and_then(|r| r.parse::<usize>().ok());
+            if let Some(claimed) = claimed {
+                assert_eq!(
+                    Some(claimed),
+                    *by,
+                    "{}: the line {line:?} was printed by rank {}, not by rank {claimed}: each rank prints its own lines",
+                    self.label,
+                    by.map_or("?".to_string(), |b| b.to_string())
+                );
+            }
+        }
+        self
+    }
+
+    /// Under an MPI launcher: the rank that printed `line` (its first
+    /// occurrence), as the launcher saw it.
+    pub fn rank_that_said(&self, line: &str) -> Option<usize> {
+        self.stdout
+            .lines()
+            .zip(&self.said_by)
+            .find(|(l, _)| *l == line)
+            .and_then(|(_, by)| *by)
+    }
+
+    /// With [`Run::trace_mpi`]: the MPI calls rank `rank` made, in order.
+    pub fn calls(&self, rank: usize) -> &[String] {
+        self.mpi_calls.get(rank).map_or(&[], Vec::as_slice)
+    }
+
+    /// With [`Run::trace_mpi`]: panics unless each of the `n` ranks called,
+    /// for every entry of `wanted`, one of its `|`-separated names (MPI's
+    /// names without `MPI_`: `"Reduce|Allreduce"`).
+    pub fn assert_each_rank_called(&self, n: usize, wanted: &[&str]) -> &Self {
+        for rank in 0..n {
+            let calls = self.calls(rank);
+            for want in wanted {
+                assert!(
+                    want.split('|').any(|w| calls.iter().any(|c| c == w)),
+                    "{}: rank {rank} never called MPI_{} (its MPI calls: {calls:?})",
+                    self.label,
+                    want.replace('|', " or MPI_")
+                );
+            }
+        }
+        self
+    }
+
+    /// With [`Run::trace_mpi`]: panics if any rank called an MPI function
+    /// whose name contains one of `forbidden` (case-insensitive).
+    pub fn assert_no_rank_called(&self, forbidden: &[&str]) -> &Self {
+        for (rank, calls) in self.mpi_calls.iter().enumerate() {
+            for call in calls {
+                let lower = call.to_lowercase();
+                if let Some(f) = forbidden.iter().find(|f| lower.contains(&f.to_lowercase())) {
+                    panic!(
+                        "{}: rank {rank} called MPI_{call}, which this exercise does without ({f})",
+                        self.label
+                    );
+                }
+            }
+        }
+        self
     }
 
     /// Panics unless the run was refused as a usage error: exit code 2, one

@@ -29,7 +29,11 @@ pub enum Command {
     /// and every known wrong solution (`wrong/*.rs`) fails them (so the set
     /// cannot rot), and exercises/Cargo.toml lists exactly the exercises of
     /// exercises.toml
-    Verify,
+    Verify {
+        /// Only these exercises [default: all of them]
+        #[arg(value_name = "NAME")]
+        names: Vec<String>,
+    },
 }
 
 /// The exercises, from `exercises/exercises.toml`, in order.
@@ -136,7 +140,7 @@ pub fn run(command: Command) -> Result {
         Command::Check { name } => check(&name),
         Command::Hint { name, all } => hint(&name, all),
         Command::Next => next(),
-        Command::Verify => verify(),
+        Command::Verify { names } => verify(&names),
     }
 }
 
@@ -330,13 +334,20 @@ fn next() -> Result {
     }
 }
 
-fn verify() -> Result {
+fn verify(names: &[String]) -> Result {
     let all = load()?;
     let mut problems = Vec::new();
     if let Err(e) = exercises::check_members() {
         problems.push(e);
     }
-    for e in &all {
+    for name in names {
+        find(name)?;
+    }
+    let chosen: Vec<&Exercise> = all
+        .iter()
+        .filter(|e| names.is_empty() || names.contains(&e.name))
+        .collect();
+    for e in chosen.iter().copied() {
         let (solution_ok, text) = run_checks(&e.name, Under::Solution)?;
         if !solution_ok {
             problems.push(format!(
@@ -356,11 +367,18 @@ fn verify() -> Result {
         problems.extend(wrong_solution_problems(e, &stems));
         let mut caught = Vec::new();
         for stem in &stems {
-            let (wrong_ok, _) = run_checks(&e.name, Under::Wrong(stem))?;
+            let (wrong_ok, text) = run_checks(&e.name, Under::Wrong(stem))?;
             if wrong_ok {
                 problems.push(format!(
                     "{}: the wrong solution wrong/{stem}.rs passes its checks",
                     e.name
+                ));
+            } else if text.contains("error[") || text.contains("could not compile") {
+                // Failing to build proves nothing about the checks.
+                problems.push(format!(
+                    "{}: the wrong solution wrong/{stem}.rs does not build:\n{}",
+                    e.name,
+                    summary(&text)
                 ));
             }
             caught.push(format!(
@@ -382,8 +400,8 @@ fn verify() -> Result {
     }
     if problems.is_empty() {
         println!(
-            "xtask: all {} exercises: every solution passes, every starter and every wrong solution fails",
-            all.len()
+            "xtask: {} exercises: every solution passes, every starter and every wrong solution fails",
+            chosen.len()
         );
         Ok(())
     } else {

@@ -314,7 +314,7 @@ fn bench(args: &BenchArgs) -> Result {
 enum Step {
     /// `cargo fmt --check`, of the workspace and of the exercises
     Fmt,
-    /// `cargo clippy` on every target, warnings denied
+    /// `cargo clippy` on every target, warnings denied, of the workspace and of the exercises
     Clippy,
     /// Every binary, which the tests run
     Build,
@@ -375,7 +375,25 @@ impl Step {
                     "-D",
                     "warnings",
                 ],
-            ),
+            )
+            .and_then(|()| {
+                // The exercises' solutions and wrong answers are code a
+                // student reads: held to the same lints.
+                let exercises = manifest::exercises::dir().join("Cargo.toml");
+                run(
+                    &cargo,
+                    &[
+                        "clippy",
+                        "--workspace",
+                        "--all-targets",
+                        "--manifest-path",
+                        exercises.to_str().expect("utf-8"),
+                        "--",
+                        "-D",
+                        "warnings",
+                    ],
+                )
+            }),
             Step::Build => build_bins(false),
             Step::Tests => run(&cargo, &["test", "--workspace"]),
             Step::Docs => run_with_env(
@@ -384,7 +402,7 @@ impl Step {
                 &[("RUSTDOCFLAGS", "-D warnings")],
             ),
             Step::Book => book::build(false),
-            Step::Exercises => exercise::run(exercise::Command::Verify),
+            Step::Exercises => exercise::run(exercise::Command::Verify { names: Vec::new() }),
             Step::Bench => bench(&BenchArgs {
                 quick: true,
                 filter: Vec::new(),

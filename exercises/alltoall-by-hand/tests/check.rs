@@ -25,8 +25,18 @@ fn alltoall_by_hand() {
             "alltoall-by-hand",
         )
         .ranks(n as u32)
+        .trace_mpi()
         .run();
         out.assert_success();
+        // What each rank did, recorded outside the program: by hand: sends and receives, no all-to-all of MPI's.
+        out.assert_each_rank_called(
+            n,
+            &[
+                "Send|Isend|Ssend|Sendrecv",
+                "Recv|Irecv|Mrecv|Imrecv|Sendrecv",
+            ],
+        );
+        out.assert_no_rank_called(&["alltoall"]);
         // What each rank sends is built from its pid, which it says itself:
         // no rank can work out what it gets without messages.
         let pids = out.rank_pids(n);

@@ -27,8 +27,11 @@ fn alltoall_transpose() {
             "alltoall-transpose",
         )
         .ranks(n as u32)
+        .trace_mpi()
         .run();
         out.assert_success();
+        // What each rank did, recorded outside the program: one all-to-all moves the columns.
+        out.assert_each_rank_called(n, &["Alltoall|Alltoallv"]);
         let pids = out.rank_pids(n);
         let mut lines: Vec<&str> = out
             .lines()

@@ -21,8 +21,11 @@ fn bcast_length() {
             "bcast-length",
         )
         .ranks(n as u32)
+        .trace_mpi()
         .run();
         out.assert_success();
+        // What each rank did, recorded outside the program: every rank takes part in both broadcasts.
+        out.assert_each_rank_called(n, &["Bcast"]);
         let pids = out.rank_pids(n);
         let mut lines: Vec<&str> = out
             .lines()

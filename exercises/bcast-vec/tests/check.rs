@@ -17,8 +17,11 @@ fn every_rank_gets_the_whole_vector() {
             "bcast-vec",
         )
         .ranks(n as u32)
+        .trace_mpi()
         .run();
         out.assert_success();
+        // What each rank did, recorded outside the program: every rank takes part in the broadcast.
+        out.assert_each_rank_called(n as usize, &["Bcast"]);
         let mut lines = out.lines();
         lines.sort();
         let mut want = expected(n);

@@ -12,8 +12,11 @@ fn gather_all() {
             "gather-all",
         )
         .ranks(n as u32)
+        .trace_mpi()
         .run();
         out.assert_success();
+        // What each rank did, recorded outside the program: every rank's pid travels by a gather.
+        out.assert_each_rank_called(n, &["Allgather|Allgatherv|Gather|Gatherv"]);
         let pids = out.rank_pids(n);
         let mut lines: Vec<&str> = out
             .lines()

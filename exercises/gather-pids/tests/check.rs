@@ -11,8 +11,11 @@ fn gather_pids() {
             "gather-pids",
         )
         .ranks(n as u32)
+        .trace_mpi()
         .run();
         out.assert_success();
+        // What each rank did, recorded outside the program: the pids travel by a gather.
+        out.assert_each_rank_called(n, &["Gather|Gatherv|Allgather|Allgatherv"]);
         let lines = out.lines();
         let mut said: Vec<(usize, u32)> = lines
             .iter()

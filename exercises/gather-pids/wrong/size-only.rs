@@ -3,7 +3,6 @@
 // list with the pids the ranks said themselves.
 
 use common::mpi::Launch;
-use mpi::collective::Root;
 use mpi::topology::Communicator;
 
 fn main() -> std::process::ExitCode {

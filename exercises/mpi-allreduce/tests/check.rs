@@ -11,8 +11,12 @@ fn every_rank_knows_the_total() {
             "mpi-allreduce",
         )
         .ranks(n as u32)
+        .trace_mpi()
         .run();
         out.assert_success();
+        // What each rank did, recorded outside the program: built from a reduce and a broadcast, not MPI's all-reduce.
+        out.assert_each_rank_called(n, &["Reduce", "Bcast"]);
+        out.assert_no_rank_called(&["Allreduce"]);
         let lines = out.lines();
         let mut has: Vec<(usize, i64)> = lines
             .iter()

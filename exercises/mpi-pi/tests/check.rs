@@ -28,8 +28,11 @@ fn rank_0_prints_one_estimate_from_every_rank() {
             "mpi-pi",
         )
         .ranks(np as u32)
+        .trace_mpi()
         .run();
         out.assert_success();
+        // What each rank did, recorded outside the program: the hits are added up by a reduce.
+        out.assert_each_rank_called(np as usize, &["Reduce|Allreduce"]);
         let hits: u64 = (1..=np).map(count_hits).sum();
         let pi = 4.0 * hits as f64 / (500_000 * np) as f64;
         assert_eq!(

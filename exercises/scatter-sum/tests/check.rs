@@ -27,8 +27,11 @@ fn scatter_sum() {
             "scatter-sum",
         )
         .ranks(n as u32)
+        .trace_mpi()
         .run();
         out.assert_success();
+        // What each rank did, recorded outside the program: rank 0's total comes from a reduce of the partial sums, not from its own list.
+        out.assert_each_rank_called(n as usize, &["Scatter|Scatterv", "Reduce|Allreduce"]);
         let pids = out.rank_pids(n as usize);
         let mut lines: Vec<&str> = out
             .lines()

@@ -11,7 +11,7 @@ fn main() -> std::process::ExitCode {
         println!("rank {} is pid {pid}", world.rank());
         let rank = world.rank();
         let root = world.process_at_rank(0);
-        let mut share = vec![0i64; 25];
+        let mut share = [0i64; 25];
         if rank == 0 {
             let all: Vec<i64> = (1..=100).map(|i| pid + i).collect();
             root.scatter_into_root(&all[..], &mut share[..]);

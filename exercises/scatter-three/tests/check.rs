@@ -17,8 +17,11 @@ fn scatter_three() {
             "scatter-three",
         )
         .ranks(n as u32)
+        .trace_mpi()
         .run();
         out.assert_success();
+        // What each rank did, recorded outside the program: the numbers reach the ranks by a scatter.
+        out.assert_each_rank_called(n as usize, &["Scatter|Scatterv"]);
         let mut lines = out.lines();
         lines.sort();
         let mut want = expected(n);

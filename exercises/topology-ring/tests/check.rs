@@ -13,8 +13,11 @@ fn each_rank_gets_its_left_neighbours_pid() {
             "topology-ring",
         )
         .ranks(n as u32)
+        .trace_mpi()
         .run();
         out.assert_success();
+        // What each rank did, recorded outside the program: neighbours from the ring's shift, exchanged with send_receive_into.
+        out.assert_each_rank_called(n, &["Cart_create", "Cart_shift", "Sendrecv"]);
         let pids = out.rank_pids(n);
         let mut lines: Vec<&str> = out
             .lines()
