@@ -858,6 +858,18 @@ impl Under {
 /// with `EXERCISE_WRONG=<stem>` the known wrong solution `wrong/<stem>.rs`,
 /// built as the bin `<starter>-wrong-<stem>` beside the starter's (that is
 /// how verify proves the checks catch it).
+/// A number in `lo..=hi`, different from run to run: a check that gives a
+/// program a count it cannot know in advance defeats an answer that prints
+/// the expected result for the default count.
+pub fn pick(lo: u64, hi: u64) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    // Each RandomState is keyed from the operating system's randomness.
+    let random = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    lo + random % (hi - lo + 1)
+}
+
 pub fn exercise(starter: &'static str, solution: &'static str, label: &str) -> Run {
     let program: PathBuf = match Under::from_env() {
         Under::Student => starter.into(),

@@ -8,9 +8,9 @@ fn pause() {
     std::thread::sleep(std::time::Duration::from_micros(20));
 }
 
-fn add((counter, start): (Value<u64>, Barrier)) -> common::Result<()> {
+fn add((counter, start, times): (Value<u64>, Barrier, u64)) -> common::Result<()> {
     start.wait(None)?;
-    for _ in 0..2_000 {
+    for _ in 0..times {
         let read = counter.get()?;
         pause();
         *counter.lock()? = read + 1;
@@ -18,12 +18,26 @@ fn add((counter, start): (Value<u64>, Barrier)) -> common::Result<()> {
     Ok(())
 }
 
+/// How many times each process adds 1: the first argument, 2_000 if none (the check gives other
+/// numbers too).
+fn times() -> common::Result<u64> {
+    match std::env::args().nth(1) {
+        None => Ok(2_000),
+        Some(a) => a
+            .parse()
+            .ok()
+            .filter(|&n| n > 0)
+            .ok_or_else(|| common::Error::usage(format!("not a count: {a:?}"))),
+    }
+}
+
 fn main() -> std::process::ExitCode {
     common::main(|| {
+        let times = times()?;
         let counter = Value::new(0u64)?;
         let start = Barrier::new(4)?;
         let mut processes: Vec<Process> = (0..4)
-            .map(|_| Process::with_args(add, (counter.clone(), start.clone())))
+            .map(|_| Process::with_args(add, (counter.clone(), start.clone(), times)))
             .collect();
         for p in &mut processes {
             p.start()?;

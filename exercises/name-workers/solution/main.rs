@@ -11,11 +11,22 @@ fn who_am_i() {
     );
 }
 
+/// A number this run picks at random, for the names: a child cannot work
+/// it out for itself (from its parent's pid, say), only be given it.
+fn run_tag() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish()
+        % 100_000
+}
+
 fn main() -> std::process::ExitCode {
     common::main(|| {
-        let me = std::process::id();
+        let tag = run_tag();
+        println!("tag {tag} (pid {})", std::process::id());
         let mut processes: Vec<Process> = (1..=3)
-            .map(|i| Process::new(who_am_i).name(format!("worker-{me}-{i}")))
+            .map(|i| Process::new(who_am_i).name(format!("worker-{tag}-{i}")))
             .collect();
         for p in &mut processes {
             p.start()?;

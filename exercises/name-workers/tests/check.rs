@@ -36,19 +36,29 @@ fn each_child_knows_its_name() {
     )
     .run();
     out.assert_success();
+    // The main process says the run's tag first; a child can only learn it
+    // by being given it, as its name.
+    let p = out.pid;
     let lines = out.lines();
-    let mut seen = with_pids(&lines);
+    let tag = lines
+        .first()
+        .and_then(|l| l.strip_prefix("tag "))
+        .and_then(|l| l.strip_suffix(&format!(" (pid {p})")))
+        .unwrap_or_else(|| {
+            panic!("the main process should say the run's tag first (leave that line): {lines:?}")
+        });
+    let lines = &lines[1..];
+    let mut seen = with_pids(lines);
     assert_eq!(
         seen.len(),
         lines.len(),
         "every line ends with its pid: {lines:?}"
     );
-    from_children(&seen, out.pid, &out.stdout);
+    from_children(&seen, p, &out.stdout);
     seen.sort();
     let names: Vec<&str> = seen.iter().map(|s| s.0).collect();
-    // The names are built by the parent from its own pid: a child that
-    // prints a name written in, instead of the one it was given, fails.
-    let p = out.pid;
-    let want: Vec<String> = (1..=3).map(|i| format!("I am worker-{p}-{i}")).collect();
+    // A child that prints a name written in, or one it makes up (from its
+    // parent's pid, say), instead of the one it was given, fails.
+    let want: Vec<String> = (1..=3).map(|i| format!("I am worker-{tag}-{i}")).collect();
     assert_eq!(names, want, "the names the parent gave: {lines:?}");
 }
