@@ -3,6 +3,7 @@
 //! `cargo xtask <command> --help` each one's flags.
 
 mod book;
+mod compare;
 mod exercise;
 mod setup;
 
@@ -53,6 +54,8 @@ enum Chore {
     },
     /// What each mechanism costs, in a release build, with Python beside it
     Bench(BenchArgs),
+    /// A recipe's Python original and the Rust recipe side by side: outputs, wall time, peak memory, processes
+    Compare(compare::Args),
     /// The classroom exercises in exercises/
     Exercise {
         #[command(subcommand)]
@@ -114,6 +117,7 @@ fn main() -> ExitCode {
         Chore::Book { serve } => setup::mdbook().and_then(|()| book::build(serve)),
         Chore::Outputs { recipes } => outputs(&recipes),
         Chore::Bench(args) => bench(&args),
+        Chore::Compare(args) => compare::run(&args),
         Chore::Exercise { command } => setup::system().and_then(|()| exercise::run(command)),
     };
     match result {
