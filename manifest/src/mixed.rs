@@ -95,3 +95,29 @@ pub fn launch_args(recipe: &str, groups: &[Ranks], python: &Path, bin_dir: &Path
     }
     args
 }
+
+/// The MPI launcher and its own flags: `MPIEXEC` (which may carry flags,
+/// `MPIEXEC="mpiexec -f hosts"`), else `mpiexec`.
+pub fn launcher() -> (String, Vec<String>) {
+    let line = std::env::var("MPIEXEC").unwrap_or_else(|_| "mpiexec".into());
+    let mut words = line.split_whitespace().map(str::to_string);
+    let program = words.next().unwrap_or_else(|| "mpiexec".into());
+    (program, words.collect())
+}
+
+/// A command that runs the mixed job `groups` of `recipe` (see [`launch_args`]).
+pub fn command(
+    recipe: &str,
+    groups: &[Ranks],
+    python: &Path,
+    bin_dir: &Path,
+) -> std::process::Command {
+    let (program, flags) = launcher();
+    let mut command = std::process::Command::new(program);
+    command
+        .args(flags)
+        .args(launch_args(recipe, groups, python, bin_dir))
+        .current_dir(crate::workspace_root())
+        .env("PYTHONDONTWRITEBYTECODE", "1");
+    command
+}

@@ -95,7 +95,9 @@ pub fn run(args: &Args) -> Result {
         };
         let (l, r) = (left.measure(&scale)?, right.measure(&scale)?);
         let lines = align(&l.stdout, &r.stdout, &recipe.compare);
-        if !args.all {
+        if args.all {
+            println!("xtask compare: {} ({}, {})", recipe.name, l.status, r.status);
+        } else {
             show(recipe, (&left, &l), (&right, &r), &lines);
         }
         rows.push(Row {
@@ -205,8 +207,11 @@ impl Side {
     }
 }
 
-fn launcher() -> String {
-    std::env::var("MPIEXEC").unwrap_or_else(|_| "mpiexec".into())
+/// The launcher's program, and its arguments up to the job's own.
+fn launcher(job: Vec<String>) -> (String, Vec<String>) {
+    let (program, mut flags) = mixed::launcher();
+    flags.extend(job);
+    (program, flags)
 }
 
 fn rust_bin(name: &str) -> String {
@@ -238,11 +243,14 @@ fn python_side(recipe: &Recipe, pythons: &Pythons, np: Option<u32>) -> Side {
     match (&pythons.mpi, recipe.np) {
         (Some(python), Some(default)) if recipe.is_mpi() => {
             let np = np.unwrap_or(default).to_string();
+            let shown = format!("mpiexec -n {np} python3 {shown_file}");
+            let (program, args) =
+                launcher(vec!["-n".into(), np, python.display().to_string(), file]);
             Side {
                 title: "Python (mpi4py)".into(),
-                shown: format!("mpiexec -n {np} python3 {shown_file}"),
-                program: launcher(),
-                args: vec!["-n".into(), np, python.display().to_string(), file],
+                shown,
+                program,
+                args,
             }
         }
         _ => Side {
@@ -263,12 +271,13 @@ fn rust_side(recipe: &Recipe, np: Option<u32>) -> Side {
     let flags = if flags.is_empty() { flags } else { format!(" {flags}") };
     match np.or(recipe.np) {
         Some(np) if recipe.is_mpi() => {
-            let mut args = vec!["-n".to_string(), np.to_string(), bin];
-            args.extend(recipe.args.iter().cloned());
+            let mut job = vec!["-n".to_string(), np.to_string(), bin];
+            job.extend(recipe.args.iter().cloned());
+            let (program, args) = launcher(job);
             Side {
                 title: "Rust".into(),
                 shown: format!("mpiexec -n {np} target/debug/{}{flags}", recipe.name),
-                program: launcher(),
+                program,
                 args,
             }
         }
@@ -291,18 +300,19 @@ fn mixed_side(recipe: &Recipe, pythons: &Pythons) -> Side {
             format!("{} {lang}", g.n)
         })
         .collect();
+    let (program, args) = launcher(mixed::launch_args(
+        &recipe.name,
+        groups,
+        &python,
+        &target_dir().join("debug"),
+    ));
     Side {
         title: format!("mixed ({})", langs.join(" + ")),
         shown: mixed::command_line(&recipe.name, groups)
             .trim_start_matches("$ ")
             .to_string(),
-        program: launcher(),
-        args: mixed::launch_args(
-            &recipe.name,
-            groups,
-            &python,
-            &target_dir().join("debug"),
-        ),
+        program,
+        args,
     }
 }
 
@@ -712,7 +722,7 @@ fn table(rows: &[Row]) -> String {
     t.push('\n');
     t.push_str(LEGEND);
     t.push_str(
-        "\nMemory: the largest sum of the process tree's PSS; processes: those seen in the tree; both sampled every 2 ms.\n",
+        "\nMemory: the largest sum of the process tree's PSS; processes: those seen in the tree; both sampled every 2 ms (a process that lives less than that can be missed).\n",
     );
     if rows.iter().any(|r| !r.left.ok || !r.right.ok) {
         t.push_str("*: a run failed (see above)\n");

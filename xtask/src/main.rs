@@ -268,8 +268,21 @@ fn outputs(names: &[String]) -> Result {
     build_bins(false)?;
     for recipe in &recipes {
         for capture in recipe.captures() {
-            let output = Command::new(built(&capture.bin))
-                .args(&capture.args)
+            let mut command = match &capture.mixed {
+                // A mixed-language job: mpi4py ranks beside Rust ranks.
+                Some(groups) => manifest::mixed::command(
+                    &recipe.name,
+                    groups,
+                    &setup::python_mpi()?,
+                    &target_dir().join("debug"),
+                ),
+                None => {
+                    let mut command = Command::new(built(&capture.bin));
+                    command.args(&capture.args);
+                    command
+                }
+            };
+            let output = command
                 .current_dir(workspace_root())
                 .output()
                 .map_err(|e| Failure::new(format!("cannot run {}: {e}", recipe.name)))?;
