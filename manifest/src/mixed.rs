@@ -41,10 +41,7 @@ impl Ranks {
                     .clone()
                     .unwrap_or_else(|| format!("{recipe}.py"))
             ),
-            Lang::Rust => format!(
-                "target/debug/{}",
-                self.program.as_deref().unwrap_or(recipe)
-            ),
+            Lang::Rust => format!("target/debug/{}", self.program.as_deref().unwrap_or(recipe)),
         }
     }
 }
@@ -60,7 +57,11 @@ pub fn command_line(recipe: &str, groups: &[Ranks]) -> String {
     let parts: Vec<String> = groups
         .iter()
         .map(|g| {
-            let python = if g.lang == Lang::Python { "python3 " } else { "" };
+            let python = if g.lang == Lang::Python {
+                "python3 "
+            } else {
+                ""
+            };
             let mut part = format!("-n {} {python}{}", g.n, g.shown_program(recipe));
             for a in &g.args {
                 part.push(' ');
@@ -118,6 +119,9 @@ pub fn command(
         .args(flags)
         .args(launch_args(recipe, groups, python, bin_dir))
         .current_dir(crate::workspace_root())
-        .env("PYTHONDONTWRITEBYTECODE", "1");
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        // Unbuffered, Python writes a line and its newline apart, and
+        // lines from several ranks can be torn: keep its buffering.
+        .env("PYTHONUNBUFFERED", "");
     command
 }

@@ -82,7 +82,10 @@ pub fn mixed_job(recipe: &str, groups: &[manifest::mixed::Ranks]) -> Option<Run>
         Run::program(launcher, &format!("{recipe} (mixed)"))
             .args(flags)
             .args(job)
-            .env("PYTHONDONTWRITEBYTECODE", "1"),
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            // Unbuffered, Python writes a line and its newline apart, and
+            // lines from several ranks can be torn: keep its buffering.
+            .env("PYTHONUNBUFFERED", ""),
     )
 }
 
