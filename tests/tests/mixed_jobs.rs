@@ -158,3 +158,71 @@ fn a_longer_message_than_the_python_buffer_is_a_truncation_error() {
         out.stdout
     );
 }
+
+#[test]
+fn a_shorter_broadcast_than_the_python_buffer_is_a_size_error() {
+    // The page's "Things to try": the Python ranks expect two int64s, the
+    // Rust root sends one; in a collective MPICH wants the same size on
+    // every rank.
+    let groups = vec![
+        mixed::Ranks {
+            lang: mixed::Lang::Rust,
+            n: 1,
+            program: None,
+            args: Vec::new(),
+        },
+        mixed::Ranks {
+            lang: mixed::Lang::Python,
+            n: 2,
+            program: Some("bcast_mismatch.py".into()),
+            args: vec!["int64".into(), "2".into()],
+        },
+    ];
+    let Some(job) = mixed_job("broadcast", &groups) else {
+        say("skipped: no Python with mpi4py: the size mismatch was not run");
+        return;
+    };
+    let out = job.run();
+    out.assert_clean();
+    assert_ne!(out.code(), 0, "the job should fail:\n{}", out.stdout);
+    assert!(
+        out.stderr
+            .contains("message sizes do not match across processes in the collective routine"),
+        "MPICH should report the sizes (exit code {}):\n{}",
+        out.code(),
+        out.stderr
+    );
+}
+
+#[test]
+fn a_longer_message_than_a_rust_buffer_aborts_the_job() {
+    // rsmpi keeps MPI's default error handler: the Rust rank's truncation
+    // aborts the job (MPICH's message may or may not reach stderr first).
+    let groups = vec![
+        mixed::Ranks {
+            lang: mixed::Lang::Python,
+            n: 1,
+            program: Some("bcast_mismatch.py".into()),
+            args: vec!["int64".into(), "2".into()],
+        },
+        mixed::Ranks {
+            lang: mixed::Lang::Rust,
+            n: 1,
+            program: None,
+            args: Vec::new(),
+        },
+    ];
+    let Some(job) = mixed_job("broadcast", &groups) else {
+        say("skipped: no Python with mpi4py: the Rust-side truncation was not run");
+        return;
+    };
+    let out = job.run();
+    out.assert_clean();
+    assert_ne!(out.code(), 0, "the job should fail:\n{}", out.stdout);
+    assert!(
+        !out.stdout.contains("variable shared  = 100\n") && !out.stderr.contains("panicked"),
+        "the Rust rank may not print a value, nor panic:\n{}\n{}",
+        out.stdout,
+        out.stderr
+    );
+}
