@@ -155,3 +155,32 @@ fn mpi4py_listings_print_what_the_recipes_print() {
         compare(recipe, &out.stdout);
     }
 }
+
+/// The introduction's `cargo xtask compare --all` table, captured from a
+/// real run (`cargo xtask compare --all --out book/src/outputs/compare-all.txt`),
+/// has a row for every recipe and no failed run.
+#[test]
+fn the_introduction_shows_a_compare_table_of_every_recipe() {
+    let root = workspace_root().join("book/src");
+    let intro = std::fs::read_to_string(root.join("introduction.md")).unwrap();
+    assert!(
+        intro.contains("{{#include outputs/compare-all.txt}}"),
+        "introduction.md does not include outputs/compare-all.txt"
+    );
+    let table = std::fs::read_to_string(root.join("outputs/compare-all.txt")).unwrap();
+    assert!(
+        table.starts_with("$ cargo xtask compare --all\n"),
+        "compare-all.txt was not captured from `cargo xtask compare --all`"
+    );
+    for recipe in manifest::load().recipe {
+        let row = table
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(recipe.name.as_str()))
+            .unwrap_or_else(|| panic!("compare-all.txt has no row for {}", recipe.name));
+        assert!(
+            row.contains(" 0 !") && !row.contains('*'),
+            "compare-all.txt: {} has unexplained differences or a failed run: {row}",
+            recipe.name
+        );
+    }
+}
