@@ -91,12 +91,18 @@ pub fn run(args: &Args) -> Result {
             let size = recipe.mixed.as_deref().map(mixed::size);
             (mixed_side(recipe, &pythons), rust_side(recipe, size))
         } else {
-            (python_side(recipe, &pythons, args.np), rust_side(recipe, args.np))
+            (
+                python_side(recipe, &pythons, args.np),
+                rust_side(recipe, args.np),
+            )
         };
         let (l, r) = (left.measure(&scale)?, right.measure(&scale)?);
         let lines = align(&l.stdout, &r.stdout, &recipe.compare);
         if args.all {
-            println!("xtask compare: {} ({}, {})", recipe.name, l.status, r.status);
+            println!(
+                "xtask compare: {} ({}, {})",
+                recipe.name, l.status, r.status
+            );
         } else {
             show(recipe, (&left, &l), (&right, &r), &lines);
         }
@@ -268,7 +274,11 @@ fn python_side(recipe: &Recipe, pythons: &Pythons, np: Option<u32>) -> Side {
 fn rust_side(recipe: &Recipe, np: Option<u32>) -> Side {
     let bin = rust_bin(&recipe.name);
     let flags = recipe.args.join(" ");
-    let flags = if flags.is_empty() { flags } else { format!(" {flags}") };
+    let flags = if flags.is_empty() {
+        flags
+    } else {
+        format!(" {flags}")
+    };
     match np.or(recipe.np) {
         Some(np) if recipe.is_mpi() => {
             let mut job = vec!["-n".to_string(), np.to_string(), bin];
@@ -296,7 +306,11 @@ fn mixed_side(recipe: &Recipe, pythons: &Pythons) -> Side {
     let langs: Vec<String> = groups
         .iter()
         .map(|g| {
-            let lang = if g.lang == Lang::Python { "Python" } else { "Rust" };
+            let lang = if g.lang == Lang::Python {
+                "Python"
+            } else {
+                "Rust"
+            };
             format!("{} {lang}", g.n)
         })
         .collect();
@@ -461,7 +475,10 @@ fn measure(mut command: Command) -> std::io::Result<Measured> {
         let code = libc::WEXITSTATUS(status);
         (code == 0 && left_behind == 0, format!("exit code {code}"))
     } else {
-        (false, format!("killed by signal {}", libc::WTERMSIG(status)))
+        (
+            false,
+            format!("killed by signal {}", libc::WTERMSIG(status)),
+        )
     };
     Ok(Measured {
         stdout: stdout.join().unwrap_or_default(),
@@ -512,8 +529,16 @@ struct Pair {
 /// failing that of the same shape, in the left side's order.
 fn align(left: &str, right: &str, rules: &Compare) -> Vec<Pair> {
     let number = Regex::new(r"\d+").expect("regex");
-    let masks: Vec<Regex> = rules.mask.iter().filter_map(|m| Regex::new(m).ok()).collect();
-    let drops: Vec<Regex> = rules.drop.iter().filter_map(|d| Regex::new(d).ok()).collect();
+    let masks: Vec<Regex> = rules
+        .mask
+        .iter()
+        .filter_map(|m| Regex::new(m).ok())
+        .collect();
+    let drops: Vec<Regex> = rules
+        .drop
+        .iter()
+        .filter_map(|d| Regex::new(d).ok())
+        .collect();
     let shape = |l: &str| {
         let masked = masks
             .iter()
@@ -535,7 +560,11 @@ fn align(left: &str, right: &str, rules: &Compare) -> Vec<Pair> {
     let pair = |i: usize, j: usize| Pair {
         left: Some(a[i].to_string()),
         right: Some(b[j].to_string()),
-        mark: if a[i] == b[j] { Mark::Same } else { Mark::Varies },
+        mark: if a[i] == b[j] {
+            Mark::Same
+        } else {
+            Mark::Varies
+        },
     };
     let only_left = |i: usize| Pair {
         left: Some(a[i].to_string()),
@@ -649,11 +678,20 @@ fn show(recipe: &Recipe, left: (&Side, &Measured), right: (&Side, &Measured), pa
             println!("{} wrote on stderr:\n{}", side.title, m.stderr.trim_end());
         }
     }
-    println!("{:<20} {:>12} {:>12}", "", left.0.title_short(), right.0.title_short());
+    println!(
+        "{:<20} {:>12} {:>12}",
+        "",
+        left.0.title_short(),
+        right.0.title_short()
+    );
     let rows: [(&str, String, String); 4] = [
         ("result", left.1.status.clone(), right.1.status.clone()),
         ("wall time", secs(left.1.wall), secs(right.1.wall)),
-        ("peak memory (PSS)", mib(left.1.peak_kib), mib(right.1.peak_kib)),
+        (
+            "peak memory (PSS)",
+            mib(left.1.peak_kib),
+            mib(right.1.peak_kib),
+        ),
         (
             "processes",
             left.1.processes.to_string(),
