@@ -17,7 +17,7 @@ use std::time::Instant;
 #[command(
     name = "cargo xtask",
     bin_name = "cargo xtask",
-    about = "The cookbook's chores: set-up, tour, tests, book, captured outputs, benchmarks, exercises"
+    about = "The cookbook's chores: set-up, tour, tests, book, captured outputs, benchmarks, Python beside Rust, exercises"
 )]
 struct Cli {
     #[command(subcommand)]
