@@ -172,6 +172,17 @@ fn the_introduction_shows_a_compare_table_of_every_recipe() {
         table.starts_with("$ cargo xtask compare --all\n"),
         "compare-all.txt was not captured from `cargo xtask compare --all`"
     );
+    // The page says at which pace the table was taken: the run's own line.
+    let scale = table
+        .lines()
+        .nth(1)
+        .and_then(|l| l.strip_prefix("(sleeps scaled by COOKBOOK_TIME_SCALE="))
+        .and_then(|l| l.split_whitespace().next())
+        .expect("compare-all.txt's second line gives the time scale");
+    assert!(
+        intro.contains(&format!("the sleeps scaled by {scale})")),
+        "introduction.md should say the table's sleeps were scaled by {scale}"
+    );
     for recipe in manifest::load().recipe {
         let row = table
             .lines()

@@ -114,7 +114,10 @@ pub fn run(args: &Args) -> Result {
         });
     }
     if args.all {
-        let table = table(&rows);
+        let table = format!(
+            "(sleeps scaled by COOKBOOK_TIME_SCALE={scale} on both sides)\n{}",
+            table(&rows)
+        );
         println!("\n{table}");
         if let Some(path) = &args.out {
             let text = format!("$ cargo xtask compare --all\n{table}");
