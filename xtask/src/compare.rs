@@ -581,18 +581,34 @@ fn align(left: &str, right: &str, rules: &Compare) -> Vec<Pair> {
     };
     let mut pairs = Vec::new();
     if rules.order == Order::Any {
+        // First every line with its twin of the same text, then what is
+        // left by shape: a line must not take another's exact twin.
+        let mut partner: Vec<Option<usize>> = vec![None; a.len()];
         let mut taken = vec![false; b.len()];
-        for i in 0..a.len() {
-            let found = (0..b.len())
-                .find(|&j| !taken[j] && a[i] == b[j])
-                .or_else(|| (0..b.len()).find(|&j| !taken[j] && sa[i] == sb[j]));
-            match found {
-                Some(j) => {
-                    taken[j] = true;
-                    pairs.push(pair(i, j));
+        for same_text in [true, false] {
+            for i in 0..a.len() {
+                if partner[i].is_some() {
+                    continue;
                 }
-                None => pairs.push(only_left(i)),
+                let fits = |j: usize| {
+                    !taken[j]
+                        && if same_text {
+                            a[i] == b[j]
+                        } else {
+                            sa[i] == sb[j]
+                        }
+                };
+                if let Some(j) = (0..b.len()).find(|&j| fits(j)) {
+                    taken[j] = true;
+                    partner[i] = Some(j);
+                }
             }
+        }
+        for (i, p) in partner.iter().enumerate() {
+            pairs.push(match p {
+                Some(j) => pair(i, *j),
+                None => only_left(i),
+            });
         }
         pairs.extend((0..b.len()).filter(|&j| !taken[j]).map(only_right));
         return pairs;
@@ -769,4 +785,63 @@ fn table(rows: &[Row]) -> String {
         t.push_str("*: a run failed (see above)\n");
     }
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn marks(left: &str, right: &str, rules: &Compare) -> Vec<(String, String, char)> {
+        align(left, right, rules)
+            .into_iter()
+            .map(|p| {
+                (
+                    p.left.unwrap_or_default(),
+                    p.right.unwrap_or_default(),
+                    p.mark.sign(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn in_a_fixed_order_lines_pair_up_by_shape_and_the_rest_stand_alone() {
+        let rules = Compare {
+            drop: vec!["^maybe".into()],
+            ..Compare::default()
+        };
+        let got = marks("a 1\nmaybe\nb\nc\n", "a 2\nb\nextra\nc\n", &rules);
+        let want = [
+            ("a 1", "a 2", '~'),
+            ("maybe", "", '?'),
+            ("b", "b", '='),
+            ("", "extra", '!'),
+            ("c", "c", '='),
+        ];
+        let want: Vec<(String, String, char)> = want
+            .iter()
+            .map(|(l, r, m)| (l.to_string(), r.to_string(), *m))
+            .collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn in_any_order_the_same_text_wins_over_the_same_shape() {
+        let rules = Compare {
+            order: Order::Any,
+            mask: vec![r"pid=\d+".into()],
+            drop: Vec::new(),
+        };
+        let got = marks("x 1\nx 2\np pid=7\nlone\n", "x 2\np pid=9\nx 3\n", &rules);
+        let want: Vec<(String, String, char)> = [
+            ("x 1", "x 3", '~'),
+            ("x 2", "x 2", '='),
+            ("p pid=7", "p pid=9", '~'),
+            ("lone", "", '!'),
+        ]
+        .iter()
+        .map(|(l, r, m)| (l.to_string(), r.to_string(), *m))
+        .collect();
+        assert_eq!(got, want);
+    }
 }
