@@ -122,6 +122,11 @@ fn multiprocessing_listings_print_what_the_recipes_print() {
             // The listings are meant to run as a reader runs them.
             .env("PYTHONUNBUFFERED", "")
             .env("PYTHONDONTWRITEBYTECODE", "1")
+            // A tenth of the book's pacing, not the tests' hundredth: the
+            // background listing's daemon sleeps before its last line, and
+            // at 10 ms a loaded machine can let it print that line before
+            // the main program's exit terminates it.
+            .time_scale(0.1)
             .timeout(Duration::from_secs(60))
             .run_ok();
         compare(recipe, &out.stdout);
