@@ -3,12 +3,14 @@
 //!
 //! - [`recipes`] (`recipes.toml`): the recipes in book order;
 //! - [`exercises`] (`exercises/exercises.toml`): the classroom exercises;
+//! - [`mixed`]: mixed-language MPI jobs (mpi4py ranks beside Rust ranks);
 //! - [`python`]: the virtual environment with mpi4py, under the target
 //!   directory;
 //! - [`workspace_root`] and [`target_dir`]: where the sources are, and where
 //!   cargo builds them (which `CARGO_TARGET_DIR` or a cargo config may move).
 
 pub mod exercises;
+pub mod mixed;
 pub mod python;
 pub mod recipes;
 

@@ -2,6 +2,7 @@
 //! order, the tests check each one, and the book's captured outputs are made
 //! from it, so a recipe added here is toured, tested and captured at once.
 
+use crate::mixed::Ranks;
 use serde::Deserialize;
 use std::path::PathBuf;
 
@@ -35,6 +36,10 @@ pub struct Recipe {
     /// output, when the tests' quick default (0.01) would change what it
     /// prints (a sleep the output depends on, shortened to a millisecond).
     pub test_time_scale: Option<f64>,
+    /// For MPI recipes: how a mixed job splits the ranks between the
+    /// mpi4py original and the Rust recipe (`cargo xtask compare --mixed`,
+    /// and the mixed-job test). Its results must be an all-Rust run's.
+    pub mixed: Option<Vec<Ranks>>,
 }
 
 /// A further captured run of a recipe: `outputs/<name>-<label>.txt`.
@@ -50,6 +55,9 @@ pub struct Extra {
     pub fails: bool,
     /// How to compare, if not as the recipe's main run.
     pub compare: Option<Compare>,
+    /// A mixed-language job instead of the recipe alone (`bin` and `args`
+    /// then unused): the groups of ranks, in rank order.
+    pub mixed: Option<Vec<Ranks>>,
 }
 
 /// One run whose output a page shows, and how to check it again.
@@ -64,11 +72,18 @@ pub struct Capture {
     pub fails: bool,
     pub compare: Compare,
     pub file: PathBuf,
+    /// A mixed-language job: run by `mpiexec` with these groups of ranks.
+    pub mixed: Option<Vec<Ranks>>,
+    /// The recipe's name (the Python listing's and the binary's default).
+    pub recipe: String,
 }
 
 impl Capture {
     /// The command a reader types, as the captured output shows it.
     pub fn command_line(&self) -> String {
+        if let Some(groups) = &self.mixed {
+            return crate::mixed::command_line(&self.recipe, groups);
+        }
         let mut line = format!("$ cargo run --bin {}", self.bin);
         if !self.args.is_empty() {
             line.push_str(" -- ");
@@ -128,6 +143,8 @@ impl Recipe {
             fails: false,
             compare: self.compare.clone(),
             file: outputs.join(format!("{}.txt", self.name)),
+            mixed: None,
+            recipe: self.name.clone(),
         };
         let extras = self.extra.iter().map(|e| Capture {
             name: format!("{}-{}", self.name, e.label),
@@ -136,6 +153,8 @@ impl Recipe {
             fails: e.fails,
             compare: e.compare.clone().unwrap_or_else(|| self.compare.clone()),
             file: outputs.join(format!("{}-{}.txt", self.name, e.label)),
+            mixed: e.mixed.clone(),
+            recipe: self.name.clone(),
         });
         std::iter::once(main).chain(extras).collect()
     }

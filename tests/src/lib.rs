@@ -65,6 +65,30 @@ pub fn bin(name: &str) -> PathBuf {
     path
 }
 
+/// A mixed-language MPI job of `recipe`: its mpi4py original as some
+/// ranks, Rust programs as the others (`groups`, from `recipes.toml`), or
+/// `None` when there is no Python with mpi4py (`cargo xtask setup` makes
+/// one): the caller then says on the terminal that it skipped.
+pub fn mixed_job(recipe: &str, groups: &[manifest::mixed::Ranks]) -> Option<Run> {
+    let python = manifest::python::mpi4py_python()?;
+    for g in groups {
+        if g.lang == manifest::mixed::Lang::Rust {
+            bin(g.program.as_deref().unwrap_or(recipe));
+        }
+    }
+    let (launcher, flags) = manifest::mixed::launcher();
+    let job = manifest::mixed::launch_args(recipe, groups, &python, &bin_dir());
+    Some(
+        Run::program(launcher, &format!("{recipe} (mixed)"))
+            .args(flags)
+            .args(job)
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            // Unbuffered, Python writes a line and its newline apart, and
+            // lines from several ranks can be torn: keep its buffering.
+            .env("PYTHONUNBUFFERED", ""),
+    )
+}
+
 /// Makes this test process adopt the orphans of the recipes it runs, so a
 /// process a recipe left behind, running or as a zombie, is found and reaped
 /// here instead of vanishing into init.

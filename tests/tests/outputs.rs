@@ -10,7 +10,7 @@
 //! The cases are made from `recipes.toml` (a `harness = false` target).
 
 use cookbook_tests::manifest::{self, Capture, Compare, Order, Recipe, exercises};
-use cookbook_tests::{METHODS, Run, normalise};
+use cookbook_tests::{METHODS, Run, mixed_job, normalise};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn main() {
@@ -73,7 +73,20 @@ fn captured_output_matches_a_fresh_run(recipe: &Recipe, capture: &Capture) -> Re
 
     let methods: &[&str] = if recipe.is_mpi() { &[""] } else { &METHODS };
     for method in methods {
-        let mut run = Run::recipe(&capture.bin).args(&capture.args);
+        let mut run = match &capture.mixed {
+            // A mixed mpi4py + Rust job, which needs Python with mpi4py.
+            Some(groups) => match mixed_job(&recipe.name, groups) {
+                Some(run) => run,
+                None => {
+                    eprintln!(
+                        "skipped: {}: no Python with mpi4py (`cargo xtask setup` makes one)",
+                        capture.name
+                    );
+                    return Ok(());
+                }
+            },
+            None => Run::recipe(&capture.bin).args(&capture.args),
+        };
         if let Some(scale) = recipe.test_time_scale {
             run = run.time_scale(scale);
         }

@@ -4,9 +4,9 @@
 //! exit code 0 and prints what the Rust recipe prints, compared loosely
 //! (the page's masks and dropped lines applied to both, every number
 //! replaced by `#`, then the same lines in any order), and each mpi4py
-//! listing does the same under `mpiexec` when `import mpi4py` works. When
-//! it does not, the test says so on the terminal: it never passes in
-//! silence.
+//! listing does the same under `mpiexec` with the Python that has mpi4py
+//! (`manifest::python::mpi4py_python`). When there is none, the test says
+//! so on the terminal: it never passes in silence.
 
 use cookbook_tests::{Run, manifest, normalise, workspace_root};
 use regex::Regex;
@@ -122,6 +122,11 @@ fn multiprocessing_listings_print_what_the_recipes_print() {
             // The listings are meant to run as a reader runs them.
             .env("PYTHONUNBUFFERED", "")
             .env("PYTHONDONTWRITEBYTECODE", "1")
+            // A tenth of the book's pacing, not the tests' hundredth: the
+            // background listing's daemon sleeps before its last line, and
+            // at 10 ms a loaded machine can let it print that line before
+            // the main program's exit terminates it.
+            .time_scale(0.1)
             .timeout(Duration::from_secs(60))
             .run_ok();
         compare(recipe, &out.stdout);
@@ -135,27 +140,63 @@ fn mpi4py_listings_print_what_the_recipes_print() {
         .into_iter()
         .filter(|r| r.is_mpi())
         .collect();
-    if !python_works("import mpi4py") {
+    // The Python with mpi4py and numpy that `cargo xtask setup` makes
+    // (under target/; `cargo xtask test` makes it too).
+    let Some(python) = manifest::python::mpi4py_python() else {
         say(&format!(
-            "skipped: mpi4py not installed: {} mpi4py listings were not run (install it with `pip install --no-binary mpi4py mpi4py`)",
+            "skipped: no Python with mpi4py and numpy: {} mpi4py listings were not run (`cargo xtask setup` makes one under target/)",
             mpi.len()
         ));
         return;
-    }
-    let numpy = python_works("import numpy");
+    };
     for recipe in &mpi {
         let file = listing(recipe);
-        let code = std::fs::read_to_string(&file).unwrap();
-        if code.contains("import numpy") && !numpy {
-            say(&format!("skipped: {}: numpy not installed", file.display()));
-            continue;
-        }
         let np = recipe.np.unwrap_or(1).to_string();
         let out = Run::program("mpiexec", &format!("mpiexec python3 {}", recipe.name))
-            .args(["-n", &np, "python3", file.to_str().unwrap()])
+            .args(["-n", &np, python.to_str().unwrap(), file.to_str().unwrap()])
             .env("PYTHONUNBUFFERED", "")
             .timeout(Duration::from_secs(60))
             .run_ok();
         compare(recipe, &out.stdout);
+    }
+}
+
+/// The introduction's `cargo xtask compare --all` table, captured from a
+/// real run (`cargo xtask compare --all --out book/src/outputs/compare-all.txt`),
+/// has a row for every recipe and no failed run.
+#[test]
+fn the_introduction_shows_a_compare_table_of_every_recipe() {
+    let root = workspace_root().join("book/src");
+    let intro = std::fs::read_to_string(root.join("introduction.md")).unwrap();
+    assert!(
+        intro.contains("{{#include outputs/compare-all.txt}}"),
+        "introduction.md does not include outputs/compare-all.txt"
+    );
+    let table = std::fs::read_to_string(root.join("outputs/compare-all.txt")).unwrap();
+    assert!(
+        table.starts_with("$ cargo xtask compare --all\n"),
+        "compare-all.txt was not captured from `cargo xtask compare --all`"
+    );
+    // The page says at which pace the table was taken: the run's own line.
+    let scale = table
+        .lines()
+        .nth(1)
+        .and_then(|l| l.strip_prefix("(sleeps scaled by COOKBOOK_TIME_SCALE="))
+        .and_then(|l| l.split_whitespace().next())
+        .expect("compare-all.txt's second line gives the time scale");
+    assert!(
+        intro.contains(&format!("the sleeps scaled by {scale})")),
+        "introduction.md should say the table's sleeps were scaled by {scale}"
+    );
+    for recipe in manifest::load().recipe {
+        let row = table
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(recipe.name.as_str()))
+            .unwrap_or_else(|| panic!("compare-all.txt has no row for {}", recipe.name));
+        assert!(
+            row.contains(" 0 !") && !row.contains('*'),
+            "compare-all.txt: {} has unexplained differences or a failed run: {row}",
+            recipe.name
+        );
     }
 }

@@ -3,6 +3,7 @@
 //! `cargo xtask <command> --help` each one's flags.
 
 mod book;
+mod compare;
 mod exercise;
 mod setup;
 
@@ -16,7 +17,7 @@ use std::time::Instant;
 #[command(
     name = "cargo xtask",
     bin_name = "cargo xtask",
-    about = "The cookbook's chores: set-up, tour, tests, book, captured outputs, benchmarks, exercises"
+    about = "The cookbook's chores: set-up, tour, tests, book, captured outputs, benchmarks, Python beside Rust, exercises"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -53,6 +54,8 @@ enum Chore {
     },
     /// What each mechanism costs, in a release build, with Python beside it
     Bench(BenchArgs),
+    /// A recipe's Python original and the Rust recipe side by side: outputs, wall time, peak memory, processes
+    Compare(compare::Args),
     /// The classroom exercises in exercises/
     Exercise {
         #[command(subcommand)]
@@ -114,6 +117,7 @@ fn main() -> ExitCode {
         Chore::Book { serve } => setup::mdbook().and_then(|()| book::build(serve)),
         Chore::Outputs { recipes } => outputs(&recipes),
         Chore::Bench(args) => bench(&args),
+        Chore::Compare(args) => compare::run(&args),
         Chore::Exercise { command } => setup::system().and_then(|()| exercise::run(command)),
     };
     match result {
@@ -264,8 +268,21 @@ fn outputs(names: &[String]) -> Result {
     build_bins(false)?;
     for recipe in &recipes {
         for capture in recipe.captures() {
-            let output = Command::new(built(&capture.bin))
-                .args(&capture.args)
+            let mut command = match &capture.mixed {
+                // A mixed-language job: mpi4py ranks beside Rust ranks.
+                Some(groups) => manifest::mixed::command(
+                    &recipe.name,
+                    groups,
+                    &setup::python_mpi()?,
+                    &target_dir().join("debug"),
+                ),
+                None => {
+                    let mut command = Command::new(built(&capture.bin));
+                    command.args(&capture.args);
+                    command
+                }
+            };
+            let output = command
                 .current_dir(workspace_root())
                 .output()
                 .map_err(|e| Failure::new(format!("cannot run {}: {e}", recipe.name)))?;

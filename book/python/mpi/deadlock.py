@@ -6,19 +6,34 @@ from mpi4py import MPI
 comm = MPI.COMM_WORLD
 rank = comm.rank
 
+
+# Letters travel as UTF-8 bytes (Send/Recv), not pickled (send/recv as in
+# the book), so the other side may be a Rust rank.
+def send(text, dest):
+    comm.Send(text.encode(), dest=dest)
+
+
+def recv(source):
+    status = MPI.Status()
+    comm.Probe(source=source, status=status)  # how many bytes are coming?
+    data = bytearray(status.Get_count(MPI.BYTE))
+    comm.Recv(data, source=source)
+    return data.decode()
+
+
 if rank == 1:
     data_send = 'a'
     destination_process = 5
     source_process = 5
-    comm.send(data_send, dest=destination_process)
+    send(data_send, dest=destination_process)
     print('sending data %s to process %d' % (data_send, destination_process))
-    data_received = comm.recv(source=source_process)
+    data_received = recv(source=source_process)
     print('data received is = %s' % data_received)
 if rank == 5:
     data_send = 'b'
     destination_process = 1
     source_process = 1
-    data_received = comm.recv(source=source_process)
+    data_received = recv(source=source_process)
     print('data received is = %s' % data_received)
-    comm.send(data_send, dest=destination_process)
+    send(data_send, dest=destination_process)
     print('sending data %s :to process %d' % (data_send, destination_process))
