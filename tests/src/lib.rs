@@ -207,8 +207,20 @@ pub struct Outcome {
 
 impl Run {
     /// A recipe of the workspace, by its binary's name.
+    /// At the tests' pace (a hundredth of the book's), or at the pace
+    /// `recipes.toml` sets for it (`test_time_scale`: a recipe whose
+    /// story is a race against its own sleep).
     pub fn recipe(name: &str) -> Run {
-        Run::program(bin(name), name)
+        let run = Run::program(bin(name), name);
+        let scale = manifest::load()
+            .recipe
+            .iter()
+            .find(|r| r.name == name)
+            .and_then(|r| r.test_time_scale);
+        match scale {
+            Some(scale) => run.time_scale(scale),
+            None => run,
+        }
     }
 
     /// The `process-probe` helper (a test program of this crate) running
