@@ -26,6 +26,11 @@ fn a_child_that_dies_before_connecting_is_an_error_not_a_hang() {
             "{method}"
         );
         assert_eq!(probe("hands-over", method), ["reply: HOWDY"], "{method}");
+        assert_eq!(
+            probe("shared-payload", method),
+            ["the child saw 8388608 bytes, sum right: true"],
+            "{method}"
+        );
     }
 }
 

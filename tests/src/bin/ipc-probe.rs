@@ -2,7 +2,7 @@
 //! per subcommand (`ipc-probe <case> <start method>`), run by
 //! `tests/tests/ipc.rs`. Each prints one line per claim.
 
-use common::ipc::{self, Handoff, IpcReceiver};
+use common::ipc::{self, Handoff, IpcReceiver, IpcSharedMemory};
 use common::{Error, Process, Result};
 use std::time::Duration;
 
@@ -15,6 +15,7 @@ fn run() -> Result<()> {
         "dies-early" => dies_early(),
         "never-connects" => never_connects(),
         "hands-over" => hands_over(),
+        "shared-payload" => shared_payload(),
         other => Err(Error::usage(format!("unknown case '{other}'"))),
     }
 }
@@ -88,5 +89,38 @@ fn hands_over() -> Result<()> {
     drop(to_child);
     child.join()?;
     println!("reply: {reply}");
+    Ok(())
+}
+
+/// The child sums a block of shared memory and says whether it saw the
+/// parent's bytes.
+fn sum_block(handoff: String) -> Result<()> {
+    let (block, to_parent): (IpcSharedMemory, ipc_channel::ipc::IpcSender<(usize, u64)>) =
+        ipc::receive(&handoff)?;
+    let sum = block.iter().map(|&b| u64::from(b)).sum();
+    to_parent
+        .send((block.len(), sum))
+        .map_err(|e| Error::new(e.to_string()))
+}
+
+/// `IpcSharedMemory`: 8 MiB handed to a child as shared memory.
+fn shared_payload() -> Result<()> {
+    let bytes: Vec<u8> = (0..8 << 20).map(|i: u32| (i % 251) as u8).collect();
+    let expected: u64 = bytes.iter().map(|&b| u64::from(b)).sum();
+    let handoff = Handoff::new()?;
+    let mut child = Process::with_args(sum_block, handoff.name());
+    child.start()?;
+    let (to_parent, from_child) =
+        ipc::channel::<(usize, u64)>().map_err(|e| Error::new(e.to_string()))?;
+    handoff.give(
+        &child,
+        (IpcSharedMemory::from_bytes(&bytes), to_parent),
+        ipc::CONNECT_TIMEOUT,
+    )?;
+    let (len, sum) = from_child
+        .recv()
+        .map_err(|e| Error::new(format!("{e:?}")))?;
+    child.join()?;
+    println!("the child saw {len} bytes, sum right: {}", sum == expected);
     Ok(())
 }
