@@ -47,10 +47,16 @@ fn dev_shm() -> BTreeSet<String> {
 }
 
 fn build(project: &Path, target: &Path) {
+    build_bins(project, target, &["--bins"]);
+}
+
+fn build_bins(project: &Path, target: &Path, what: &[&str]) {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let manifest = project.join("Cargo.toml");
     let attempt = |offline: bool| {
-        let mut args = vec!["build", "--quiet", "--bins", "--manifest-path"];
+        let mut args = vec!["build", "--quiet"];
+        args.extend(what);
+        args.push("--manifest-path");
         args.push(manifest.to_str().unwrap());
         if offline {
             args.push("--offline");
@@ -157,3 +163,41 @@ fn the_take_home_programs_build_alone_and_print_what_the_recipes_print() {
         );
     }
 }
+
+// ANCHOR: path_dependency
+/// The rest of the recipes need `common`: a project of one's own depends on
+/// it by path (or by git, the same line with `git = ...`). Checked with the
+/// spawn recipe's `main.rs`, copied as it is.
+#[test]
+fn a_recipe_builds_in_a_project_of_its_own_with_common_by_path() {
+    let root = workspace_root();
+    let target = manifest::target_dir().join("take-home");
+    let scratch = Scratch(target.join(format!("with-common-{}", std::process::id())));
+    std::fs::create_dir_all(scratch.0.join("src")).unwrap();
+    let cargo_toml = format!(
+        r#"[package]
+name = "my-spawn"
+version = "0.1.0"
+edition = "2024"
+
+[dependencies]
+common = {{ path = "{}" }}
+clap = {{ version = "4.5", features = ["derive"] }}
+
+[workspace]
+"#,
+        root.join("common").display()
+    );
+    std::fs::write(scratch.0.join("Cargo.toml"), cargo_toml).unwrap();
+    std::fs::copy(
+        root.join("ch3-multiprocessing/spawn/src/main.rs"),
+        scratch.0.join("src/main.rs"),
+    )
+    .unwrap();
+    build_bins(&scratch.0, &target, &[]);
+    let out = Run::program(target.join("debug/my-spawn"), "my-spawn").run_ok();
+    let captured = std::fs::read_to_string(root.join("book/src/outputs/spawn.txt")).unwrap();
+    let body: Vec<&str> = captured.lines().skip(1).collect();
+    assert_eq!(out.lines(), body);
+}
+// ANCHOR_END: path_dependency
