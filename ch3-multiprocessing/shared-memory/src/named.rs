@@ -206,7 +206,7 @@ impl<'t, T: Slot> ShareableList<'t, T> {
     }
 
     fn from_block<'a>(shm: SharedMemory<'a>) -> Result<ShareableList<'a, T>> {
-        if shm.size() < 8 || shm.shmem().as_ptr() as usize % 8 != 0 {
+        if shm.size() < 8 || !(shm.shmem().as_ptr() as usize).is_multiple_of(8) {
             return Err(Error::new(ErrorKind::InvalidData, "not a ShareableList"));
         }
         Ok(ShareableList {
