@@ -9,7 +9,9 @@ use clap::Parser;
 use crossbeam_channel::{Receiver, Sender, unbounded};
 
 #[derive(Parser)]
-#[command(about = "A producer thread puts random numbers on a channel; a consumer thread takes them off")]
+#[command(
+    about = "A producer thread puts random numbers on a channel; a consumer thread takes them off"
+)]
 struct Args {
     /// How many items the producer puts
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(0..=100_000))]
