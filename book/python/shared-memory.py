@@ -42,9 +42,16 @@ def attach(name):
     shm.close()
 
 
+def stop_tracker():
+    # Python's tracker ends on its own once this program is gone, a moment
+    # later; waiting for it (a private call) leaves no process behind.
+    resource_tracker._resource_tracker._stop()
+
+
 if __name__ == '__main__':
     if sys.argv[1:2] == ['--attach']:
         attach(sys.argv[2])
+        stop_tracker()
         sys.exit(0)
     shm_a = shared_memory.SharedMemory(create=True, size=10)
     shm_a.buf[:5] = bytes([22, 33, 44, 55, 100])
@@ -53,6 +60,7 @@ if __name__ == '__main__':
     p.start()
     p.join()
     print('the creator reads %s' % bytes(shm_a.buf[:5]))
+    sys.stdout.flush()  # our lines first, then the other program's
     subprocess.run([sys.executable, __file__, '--attach', shm_a.name], check=True)
     print('the creator reads %s' % bytes(shm_a.buf[:5]))
 
@@ -80,3 +88,4 @@ if __name__ == '__main__':
     block.close()
     numbers.shm.close()
     print("blocks dropped: %d of the creator's names left in /dev/shm" % left_in_dev_shm(ours))
+    stop_tracker()
