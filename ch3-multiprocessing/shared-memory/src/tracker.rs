@@ -6,9 +6,12 @@
 //! action, end a process without running any `Drop`, and the name stays in
 //! `/dev/shm` until the machine restarts. Python has the same problem and
 //! the same answer: a tracker process. Ours is told each name *before* the
-//! block exists, over a pipe, and removes whatever is still registered when
-//! the pipe reports end-of-file, which the kernel delivers when the last
-//! process holding the writing end is gone, whichever way it went.
+//! block exists, over a socket pair, and removes whatever is still
+//! registered when its end reports end-of-file, which the kernel delivers
+//! when the last process holding the other end is gone, whichever way it
+//! went. (A pipe would do as well, but writing into a pipe whose reader is
+//! gone kills the writer with SIGPIPE; a socket's `MSG_NOSIGNAL` turns that
+//! into an error.)
 //!
 //! It needs nothing but `libc`, so it can be copied into any program.
 
@@ -18,29 +21,38 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 /// Longest name (with its leading `/`) the tracker takes.
 pub const MAX_NAME: usize = 62;
 /// One message: `+` (register) or `-` (unregister), the name, NUL padding.
-/// Writes of up to `PIPE_BUF` bytes to a pipe are atomic: a message is never
-/// torn, even when several processes register at once.
+/// The socket keeps messages whole (`SOCK_SEQPACKET`): one is never torn,
+/// even when several processes register at once.
 const RECORD: usize = MAX_NAME + 2;
 /// How many names may be registered at once.
 const SLOTS: usize = 256;
 
 // ANCHOR: tracker
-/// The creator's side of the tracker: the pipe's writing end, and the
+/// The creator's side of the tracker: its end of the socket pair, and the
 /// tracker's pid to reap it.
 #[derive(Debug)]
 pub struct ResourceTracker {
-    pipe: Option<OwnedFd>,
+    socket: Option<OwnedFd>,
     pid: libc::pid_t,
 }
 
 impl ResourceTracker {
     /// Starts the tracker process. It ignores SIGINT and SIGTERM (a Ctrl-C
     /// reaches the whole process group, and the tracker must outlive the
-    /// program to clean up after it), and ends when its pipe closes.
+    /// program to clean up after it), and ends when the program's end of
+    /// their socket pair is closed.
     pub fn start() -> Result<ResourceTracker> {
         let mut fds = [0; 2];
-        // SAFETY: pipe2 writes two descriptors into the array we own.
-        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        // SAFETY: socketpair writes two descriptors into the array we own.
+        let made = unsafe {
+            libc::socketpair(
+                libc::AF_UNIX,
+                libc::SOCK_SEQPACKET | libc::SOCK_CLOEXEC,
+                0,
+                fds.as_mut_ptr(),
+            )
+        };
+        if made != 0 {
             return Err(Error::last_os_error());
         }
         // SAFETY: both descriptors are fresh and ours alone.
@@ -56,7 +68,7 @@ impl ResourceTracker {
                 unsafe { track(read, write) }
             }
             pid => Ok(ResourceTracker {
-                pipe: Some(write),
+                socket: Some(write),
                 pid,
             }),
         }
@@ -86,9 +98,14 @@ impl ResourceTracker {
         let mut record = [0u8; RECORD];
         record[0] = what;
         record[1..=name.len()].copy_from_slice(name.as_bytes());
-        let fd = self.pipe.as_ref().map_or(-1, |p| p.as_raw_fd());
-        // SAFETY: writes from a buffer we own to a descriptor we own.
-        let n = unsafe { libc::write(fd, record.as_ptr().cast(), RECORD) };
+        let fd = self.socket.as_ref().map_or(-1, |p| p.as_raw_fd());
+        let n = loop {
+            // SAFETY: sends from a buffer we own on a descriptor we own.
+            let n = unsafe { libc::send(fd, record.as_ptr().cast(), RECORD, libc::MSG_NOSIGNAL) };
+            if n >= 0 || Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+                break n;
+            }
+        };
         if n == RECORD as isize {
             Ok(())
         } else {
@@ -101,10 +118,10 @@ impl ResourceTracker {
 }
 
 impl Drop for ResourceTracker {
-    /// Closes the pipe and waits for the tracker: it removes whatever is
+    /// Closes our end and waits for the tracker: it removes whatever is
     /// still registered (nothing, when every block was dropped) and ends.
     fn drop(&mut self) {
-        drop(self.pipe.take());
+        drop(self.socket.take());
         let mut status = 0;
         // SAFETY: reaps our own child; `status` is ours.
         unsafe { libc::waitpid(self.pid, &mut status, 0) };
@@ -125,7 +142,7 @@ unsafe fn track(read: libc::c_int, write: libc::c_int) -> ! {
         libc::signal(libc::SIGINT, libc::SIG_IGN);
         libc::signal(libc::SIGTERM, libc::SIG_IGN);
         libc::prctl(libc::PR_SET_NAME, c"resource-tracker".as_ptr());
-        // Hold nothing of the program's but stderr and our pipe: a copy of
+        // Hold nothing of the program's but stderr and our socket: a copy of
         // someone else's pipe here would keep its reader from end-of-file.
         for fd in 0..1024 {
             if fd != read && fd != libc::STDERR_FILENO {
@@ -149,7 +166,7 @@ unsafe fn track(read: libc::c_int, write: libc::c_int) -> ! {
             }
         }
         if got < RECORD {
-            break; // end-of-file: the creator and everyone holding the pipe are gone
+            break; // end-of-file: the creator and everyone holding its end are gone
         }
         let name = &record[1..];
         match record[0] {
