@@ -20,6 +20,8 @@
 //!   waits for the first ready of several connections or processes.
 //! - [`Manager`]: a server process holding dictionaries, lists, namespaces,
 //!   queues, locks, events, values and objects of your own types.
+//! - [`ipc`]: ipc-channel as a transport to a child, with a bounded wait
+//!   for the child to connect.
 //! - [`dumps`] and [`loads`]: a value to bytes and back (Python's `pickle`).
 //! - [`Pool`]: long-lived worker processes that run many tasks.
 //! - [`sleep`]: the book's pacing, scaled by `COOKBOOK_TIME_SCALE`.
@@ -32,6 +34,7 @@ pub mod cli;
 pub mod connection;
 mod error;
 mod fds;
+pub mod ipc;
 mod manager;
 #[cfg(feature = "mpi")]
 pub mod mpi;

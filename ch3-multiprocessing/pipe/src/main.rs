@@ -8,9 +8,20 @@
 //!
 //! Run it: `cargo run --bin pipe` (`-- --help` lists the flags).
 
-use clap::Parser;
+mod via_ipc;
+
+use clap::{Parser, ValueEnum};
 use common::{Connection, Process, pipe};
 use std::time::Duration;
+
+/// What carries the items between the processes.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Via {
+    /// common's `pipe()`: a socket pair, like Python's `Pipe()`
+    Pipe,
+    /// the ipc-channel crate's channels
+    IpcChannel,
+}
 
 #[derive(Parser)]
 #[command(about = "Two processes and two pipes: numbers go in, squares come out")]
@@ -26,6 +37,9 @@ struct Args {
     /// With --keep-writer: seconds to wait for more data before giving up
     #[arg(long, value_name = "SECONDS", default_value_t = 2.0, value_parser = common::cli::positive_seconds)]
     patience: f64,
+    /// What carries the items: common's pipe, or ipc-channel
+    #[arg(long, value_enum, default_value_t = Via::Pipe, conflicts_with = "keep_writer")]
+    via: Via,
 }
 
 // ANCHOR: targets
@@ -57,6 +71,9 @@ fn main() -> std::process::ExitCode {
 
 fn run(args: Args) -> common::Result<()> {
     let items = args.items;
+    if args.via == Via::IpcChannel {
+        return via_ipc::run(items);
+    }
     // ANCHOR: main
     let (pipe_1_in, pipe_1_out) = pipe(true)?;
     let (pipe_2_in, pipe_2_out) = pipe(true)?;

@@ -10,9 +10,20 @@
 //!
 //! Run it: `cargo run --bin queue` (`-- --help` lists the flags).
 
-use clap::Parser;
+mod via_ipc;
+
+use clap::{Parser, ValueEnum};
 use common::{Process, Queue, Run, current_process};
 use serde::{Deserialize, Serialize};
+
+/// What carries the items from the producers to the consumers.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Via {
+    /// common's `Queue`, like Python's `multiprocessing.Queue`
+    Queue,
+    /// the ipc-channel crate's channel (one consumer)
+    IpcChannel,
+}
 
 #[derive(Parser)]
 #[command(about = "Producers put random numbers on a queue; consumers take them off")]
@@ -29,6 +40,9 @@ struct Args {
     /// How many consumer processes
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
     consumers: u32,
+    /// What carries the items: common's Queue, or an ipc-channel
+    #[arg(long, value_enum, default_value_t = Via::Queue)]
+    via: Via,
 }
 
 /// An item, or `None`: "no more items", one for each consumer at the end.
@@ -119,6 +133,14 @@ fn run(args: Args) -> common::Result<()> {
         consumers,
         ..
     } = args;
+    if args.via == Via::IpcChannel {
+        if consumers != 1 {
+            return Err(common::Error::usage(format!(
+                "--via ipc-channel takes one consumer (a channel has one receiver), not --consumers {consumers}"
+            )));
+        }
+        return via_ipc::run(items, seed, producers);
+    }
     // ANCHOR: main
     let queue = Queue::<Message>::new()?;
     let mut producers: Vec<Process> = (0..producers)

@@ -1,0 +1,1 @@
+../../../../ch3-multiprocessing/shared-memory/src/named.rs
