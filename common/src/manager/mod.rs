@@ -37,7 +37,7 @@ pub use collections::{DictProxy, ListProxy};
 pub use objects::{EventProxy, LockProxy, LockProxyGuard, Namespace, QueueProxy, ValueProxy};
 pub use shared::{Constructor, Shared, SharedProxy};
 
-use crate::pipe::{Connection, pipe};
+use crate::pipe::{Connection, socket_pipe};
 use crate::{Error, Kind, Process, Result};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -376,7 +376,7 @@ impl ManagerBuilder {
 
     /// Starts the server process.
     pub fn start(self) -> Result<Manager> {
-        let (mine, theirs) = pipe(true)?;
+        let (mine, theirs) = socket_pipe()?;
         let types: Vec<(String, isize)> = self
             .types
             .into_iter()
