@@ -184,7 +184,7 @@ pub fn all() -> Vec<Case> {
             case(
                 "rtt_mpi",
                 "rtt",
-                "MPI send/recv of a buffer (rsmpi; mpi4py Send/Recv)",
+                "MPI send/recv, 8-byte buffer (rsmpi)",
                 Unit::Seconds,
                 false,
                 |s| mpi_first(&["pingpong", &s.n(100_000, 5000).to_string(), "0", "1"]),
@@ -196,7 +196,7 @@ pub fn all() -> Vec<Case> {
             case(
                 "rtt_mpi_object",
                 "rtt",
-                "MPI send/recv of an object (rsmpi + serde; mpi4py pickled send/recv)",
+                "MPI send/recv, serialized value (rsmpi + serde)",
                 Unit::Seconds,
                 false,
                 |s| mpi_first(&["objects", &s.n(100_000, 5000).to_string(), "0", "1"]),
