@@ -467,8 +467,9 @@ fn targets(figures: &[Figure]) -> String {
         .filter(|f| {
             f.group == "throughput"
                 && f.id.ends_with(&format!("_{big}"))
-                && !f.id.starts_with("tp_memcpy")
                 && !is_floor(&f.id)
+                // Between processes: threads share their memory.
+                && !f.id.starts_with("tp_crossbeam")
         })
         .filter_map(|f| f.rust.as_ref().map(|s| (s.median, f.label.clone())))
         .max_by(|a, b| a.0.total_cmp(&b.0));
@@ -478,7 +479,7 @@ fn targets(figures: &[Figure]) -> String {
     });
     let met = r.as_ref().is_some_and(|(v, _)| *v >= 0.5);
     all.push(Target {
-        what: "16 MiB one-way, fastest path: half of memcpy's bandwidth or more",
+        what: "16 MiB one-way between processes, fastest path: half of memcpy's bandwidth or more",
         why: (!met && r.is_some()).then(|| {
             "every path copies at least once; memcpy is one copy with nothing else".into()
         }),
@@ -521,6 +522,18 @@ fn targets(figures: &[Figure]) -> String {
 const RUST: &str = "#b7410e";
 const PYTHON: &str = "#3572a5";
 const FLOOR: &str = "#999999";
+
+/// What a Python twin is called in a chart: mpi4py's twins of rsmpi by
+/// name, the others as "(Python)".
+fn python_label(label: &str) -> String {
+    if label.contains("rsmpi") {
+        label
+            .replace("rsmpi + serde", "mpi4py, pickled")
+            .replace("rsmpi", "mpi4py")
+    } else {
+        format!("{label} (Python)")
+    }
+}
 
 /// A decade's label on an axis: short, so that it fits the margin.
 fn tick(unit: Unit, v: f64) -> String {
@@ -668,6 +681,8 @@ fn lines(title: &str, series: &[(String, Vec<f64>, String)]) -> String {
         // Floors and references dashed: what the others are measured against.
         let dash = if name.starts_with("floor") || name.starts_with("reference") {
             " stroke-dasharray=\"6 4\""
+        } else if name.ends_with("(Python)") || name.contains("mpi4py") {
+            " stroke-dasharray=\"2 3\""
         } else {
             ""
         };
@@ -905,17 +920,19 @@ fn charts(dir: &Path, figures: &[Figure]) -> common::Result<()> {
                 }
             }
             if let Some(p) = &f.python {
-                rows.push((format!("{} (Python)", f.label), p.median, PYTHON));
+                rows.push((python_label(&f.label), p.median, PYTHON));
             }
         }
         if !rows.is_empty() {
             std::fs::write(dir.join(file), bars(title, Unit::Seconds, &rows))?;
         }
     }
+    // One colour per mechanism; its Python twin in the same colour, dotted;
+    // floors and references grey, dashed.
     let palette = [
-        "#b7410e", "#e08a2c", "#6a994e", "#7b2cbf", "#222222", "#1b998b", "#999999", "#3572a5",
-        "#5fa8d3",
+        "#b7410e", "#e08a2c", "#6a994e", "#7b2cbf", "#222222", "#1b998b", "#3572a5", "#d62728",
     ];
+    let greys = ["#999999", "#666666", "#bbbbbb"];
     let mut series = Vec::new();
     let mut mechanisms: Vec<(String, String)> = Vec::new();
     for f in figures.iter().filter(|f| f.group == "throughput") {
@@ -928,16 +945,20 @@ fn charts(dir: &Path, figures: &[Figure]) -> common::Result<()> {
             mechanisms.push((base.to_string(), name));
         }
     }
-    for (k, (base, name)) in mechanisms.iter().enumerate() {
+    let (mut colour, mut grey) = (0, 0);
+    for (base, name) in &mechanisms {
         let rust: Vec<f64> = SIZES
             .iter()
             .map(|(size, _)| find(figures, &format!("{base}_{size}")).map_or(0.0, |s| s.median))
             .collect();
-        series.push((
-            format!("{name} (Rust)"),
-            rust,
-            palette[k % palette.len()].to_string(),
-        ));
+        if is_floor(&format!("{base}_")) {
+            series.push((name.clone(), rust, greys[grey % greys.len()].to_string()));
+            grey += 1;
+            continue;
+        }
+        let c = palette[colour % palette.len()].to_string();
+        colour += 1;
+        series.push((format!("{name} (Rust)"), rust, c.clone()));
         let python: Vec<f64> = SIZES
             .iter()
             .map(|(size, _)| {
@@ -949,11 +970,7 @@ fn charts(dir: &Path, figures: &[Figure]) -> common::Result<()> {
             })
             .collect();
         if python.iter().any(|v| *v > 0.0) {
-            series.push((
-                format!("{name} (Python)"),
-                python,
-                palette[(k + 5) % palette.len()].to_string(),
-            ));
+            series.push((python_label(name), python, c));
         }
     }
     if !series.is_empty() {
