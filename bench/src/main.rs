@@ -218,6 +218,7 @@ fn run() -> common::Result<()> {
             python,
             mpi4py,
             repeats: 7,
+            reported_again: true,
         };
         report::write(&o.out, &figures, &context)?;
         eprintln!("bench: wrote {} from {}", o.out.display(), json.display());
@@ -308,6 +309,7 @@ fn run() -> common::Result<()> {
         python,
         mpi4py: mpi4py.is_some(),
         repeats,
+        reported_again: false,
     };
     report::write(&o.out, &figures, &context)?;
     eprintln!("bench: wrote {}", o.out.display());

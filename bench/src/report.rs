@@ -11,6 +11,8 @@ pub struct Context {
     pub python: bool,
     pub mpi4py: bool,
     pub repeats: usize,
+    /// Written again from an earlier run's `results.json` (`--from-json`).
+    pub reported_again: bool,
 }
 
 /// A figure as people read it.
@@ -151,16 +153,22 @@ pub fn write(dir: &Path, figures: &[Figure], cx: &Context) -> common::Result<()>
         if cx.mpi4py {
             ""
         } else {
-            "mpi4py is not installed here, so the MPI cases have no Python column."
+            "mpi4py was not there (`cargo xtask setup` installs it), so the MPI cases have no Python column."
         }
     );
+    if cx.reported_again {
+        md.push_str(
+            "These figures are an earlier run's, reported again (`--from-json`) with the \
+             current report: a case added since shows as not measured.\n\n",
+        );
+    }
     let _ = writeln!(
         md,
         "Machine: {} cores; {}.\n",
         std::thread::available_parallelism().map_or(1, |n| n.get()),
         kernel()
     );
-    md.push_str(&mpi_headline(figures, cx));
+    md.push_str(&mpi_headline(figures));
     for (group, title) in GROUPS {
         let rows: Vec<&Figure> = figures.iter().filter(|f| f.group == group).collect();
         if rows.is_empty() {
@@ -234,20 +242,15 @@ fn floor_cells(figures: &[Figure], f: &Figure) -> (String, String) {
 }
 
 /// The MPI section's headline: rsmpi's speed over mpi4py's, case by case.
-fn mpi_headline(figures: &[Figure], cx: &Context) -> String {
+fn mpi_headline(figures: &[Figure]) -> String {
     let mpi: Vec<(&Figure, f64)> = figures
         .iter()
         .filter(|f| f.id.contains("mpi") && f.id != "rtt_mpich_c" && !f.id.starts_with("scale_"))
         .filter_map(|f| Some((f, advantage(f.unit, f.rust.as_ref()?, f.python.as_ref()?))))
         .collect();
+    // Without mpi4py, the sentence at the top says so.
     if mpi.is_empty() {
-        return if cx.mpi4py {
-            String::new()
-        } else {
-            "**rsmpi beside mpi4py:** mpi4py is not installed here (`cargo xtask setup` \
-             makes it), so the MPI cases have no Python column.\n\n"
-                .into()
-        };
+        return String::new();
     }
     let mut ratios: Vec<f64> = mpi.iter().map(|(_, r)| *r).collect();
     ratios.sort_by(f64::total_cmp);
@@ -723,10 +726,17 @@ struct Panel<'a> {
 fn panel(x0: f64, p: &Panel) -> String {
     let (top, w, h) = (60.0, 230.0, 220.0);
     let mut values: Vec<f64> = p.ys.iter().copied().filter(|v| *v > 0.0).collect();
-    values.extend(p.ideal.iter().flatten().copied());
     if values.is_empty() {
-        return String::new();
+        return format!(
+            "<text x=\"{:.1}\" y=\"45\" text-anchor=\"middle\" font-weight=\"bold\">{}</text>\n\
+             <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#666\">not measured in this run</text>\n",
+            x0 + w / 2.0,
+            esc(p.title),
+            x0 + w / 2.0,
+            top + h / 2.0
+        );
     }
+    values.extend(p.ideal.iter().flatten().copied());
     let max = values.iter().copied().fold(f64::MIN, f64::max);
     let min = values.iter().copied().fold(f64::MAX, f64::min);
     let (lo, hi) = if p.log {
@@ -826,7 +836,7 @@ fn panel(x0: f64, p: &Panel) -> String {
 
 /// The scaling chart: Pool speed-up against workers, queue items per
 /// second against producers and consumers, an MPI reduce against ranks.
-fn scaling_chart(figures: &[Figure]) -> Option<String> {
+fn scaling_chart(figures: &[Figure]) -> String {
     let get = |id: String| find(figures, &id).map_or(0.0, |s| s.median);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let workers = [1usize, 2, 4];
@@ -878,12 +888,6 @@ fn scaling_chart(figures: &[Figure]) -> Option<String> {
             .rposition(|r| *r <= cores)
             .map(|i| (i, "more ranks than cores")),
     };
-    if [&pool, &queue, &mpi]
-        .iter()
-        .all(|p| p.ys.iter().all(|v| *v <= 0.0))
-    {
-        return None;
-    }
     let mut s = String::from(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"900\" height=\"320\" viewBox=\"0 0 900 320\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n<text x=\"10\" y=\"20\" font-size=\"14\" font-weight=\"bold\">Scaling (dashed grey: the ideal, one worker per core)</text>\n",
     );
@@ -891,13 +895,11 @@ fn scaling_chart(figures: &[Figure]) -> Option<String> {
     s.push_str(&panel(345.0, &queue));
     s.push_str(&panel(650.0, &mpi));
     s.push_str("</svg>\n");
-    Some(s)
+    s
 }
 
 fn charts(dir: &Path, figures: &[Figure]) -> common::Result<()> {
-    if let Some(svg) = scaling_chart(figures) {
-        std::fs::write(dir.join("scaling.svg"), svg)?;
-    }
+    std::fs::write(dir.join("scaling.svg"), scaling_chart(figures))?;
     for (group, title, file) in [
         (
             "start",
