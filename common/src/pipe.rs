@@ -218,6 +218,29 @@ impl Connection {
         Ok(frame?)
     }
 
+    /// [`Connection::recv`] for a message known to be the only one on its
+    /// way (a reply to a request, or a request whose sender waits for the
+    /// reply): the length and the first 4 KiB come in one `read` instead of
+    /// two. Something behind the message (which the protocol rules out) is
+    /// an error that breaks the end. Not for a connection that may carry
+    /// descriptors next: the read could swallow them.
+    pub(crate) fn recv_only<T: DeserializeOwned>(&self) -> Result<T> {
+        let decoded = self.receiving(|| {
+            GREEDY.with(|cell| match cell.try_borrow_mut() {
+                Ok(mut buffer) => {
+                    let len = read_only_frame(self.fd.as_fd(), &mut buffer)?;
+                    Ok(postcard::from_bytes::<T>(&buffer[..len]))
+                }
+                Err(_) => {
+                    let mut buffer = Vec::new();
+                    let len = read_only_frame(self.fd.as_fd(), &mut buffer)?;
+                    Ok(postcard::from_bytes::<T>(&buffer[..len]))
+                }
+            })
+        })?;
+        Ok(decoded?)
+    }
+
     /// Sends raw bytes as one message (Python's `send_bytes`).
     pub fn send_bytes(&self, bytes: &[u8]) -> Result<()> {
         if !self.writable {
@@ -489,6 +512,7 @@ thread_local! {
     /// fresh memory (fresh pages cost a page fault each, 4 KiB at a time).
     static ENCODED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     static RECEIVED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    static GREEDY: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Serializes `value` into this thread's reusable buffer and hands the
@@ -572,6 +596,59 @@ pub(crate) fn read_frame_into(
     Ok(())
 }
 // ANCHOR_END: read_frame
+
+/// How much of a message [`Connection::recv_only`] reads with its length.
+const READ_AHEAD: usize = 4096;
+
+/// Reads the one frame on its way into `buffer` (grown to at least
+/// [`READ_AHEAD`], never shrunk, so it is not zeroed again each time) and
+/// returns its length: header and start in one `readv`, then the rest.
+fn read_only_frame(fd: BorrowedFd<'_>, buffer: &mut Vec<u8>) -> Result<usize> {
+    if buffer.len() < READ_AHEAD {
+        buffer.resize(READ_AHEAD, 0);
+    }
+    let mut header = [0u8; 8];
+    let got = loop {
+        let mut iov = [
+            std::io::IoSliceMut::new(&mut header),
+            std::io::IoSliceMut::new(&mut buffer[..READ_AHEAD]),
+        ];
+        match nix::sys::uio::readv(fd, &mut iov) {
+            Ok(n) => break n,
+            Err(nix::errno::Errno::EINTR) => {}
+            Err(nix::errno::Errno::ECONNRESET) => {
+                return Err(Error::eof("the other end of the pipe is closed"));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
+    if got == 0 {
+        return Err(Error::eof(
+            "end of file: every writing end of the pipe is closed",
+        ));
+    }
+    let body = if got < 8 {
+        read_exact(fd, &mut header[got..], false, &|| Ok(()))?;
+        0
+    } else {
+        got - 8
+    };
+    let len = u64::from_le_bytes(header);
+    if len > max_message_size() {
+        return Err(too_big(len));
+    }
+    let len = usize::try_from(len).map_err(|_| too_big(len))?;
+    if body > len {
+        return Err(Error::new(
+            "a second message came behind the one expected: the two ends are out of step",
+        ));
+    }
+    if buffer.len() < len {
+        buffer.resize(len, 0);
+    }
+    read_exact(fd, &mut buffer[body..len], false, &|| Ok(()))?;
+    Ok(len)
+}
 
 /// [`read_frame_into`] a new buffer.
 pub(crate) fn read_frame(

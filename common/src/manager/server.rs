@@ -451,7 +451,8 @@ enum Event {
 fn serve_connection(conn: Connection, objects: Arc<Objects>, events: mpsc::Sender<Event>) {
     std::thread::spawn(move || {
         // Until end of file (or a broken peer): then this client is gone.
-        while let Ok(request) = conn.recv::<Request>() {
+        // A client sends its next request only once it has the reply.
+        while let Ok(request) = conn.recv_only::<Request>() {
             let outcome = match request {
                 Request::Shutdown => {
                     let _ = conn.send(&Reply::Done);
