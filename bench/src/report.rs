@@ -405,8 +405,10 @@ fn targets(figures: &[Figure]) -> String {
                 v / fl
             ),
             (Some(v), Some(fl)) => format!(
-                "the floor (one `read` per item) reaches {}: the queue is at {:.2} of it, the \
-                 rest is ours (locks, the item count, serde)",
+                "the floor (one `read` per item) reaches {}; the queue is at {:.2} of it: a \
+                 `get` costs two system calls (a peek at the length, so that two consumers \
+                 never split a frame, then the frame), the floor's one, and the rest is ours \
+                 (the readers' lock, the item count, serde)",
                 show(Unit::PerSecond, fl),
                 v / fl
             ),
