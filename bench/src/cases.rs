@@ -442,6 +442,23 @@ pub fn all() -> Vec<Case> {
             )
         },
     ));
+    // In a multi-threaded MPICH, a wait lets go of MPICH's lock and yields
+    // between polls: the other way a waiting rank might give way.
+    cases.push(case(
+        "mpi_reduce_4_threads",
+        "collectives",
+        "MPI reduce, 4 ranks, with MPIR_CVAR_DEFAULT_THREAD_LEVEL=MPI_THREAD_MULTIPLE",
+        Unit::Seconds,
+        false,
+        move |s| {
+            collective(
+                4,
+                "reduce",
+                s.n(300, 20),
+                &[("MPIR_CVAR_DEFAULT_THREAD_LEVEL", "MPI_THREAD_MULTIPLE")],
+            )
+        },
+    ));
     // Scaling: how the cost grows with the workers, processes, ranks.
     for workers in [1u64, 2, 4] {
         cases.push(case(

@@ -290,19 +290,28 @@ fn oversubscription(figures: &[Figure]) -> String {
         show(Unit::Seconds, two),
         four / two
     );
-    if let Some(yielding) = get("mpi_reduce_4_yield") {
-        let change = four / yielding;
-        let _ = write!(
-            text,
-            " With `MPIR_CVAR_POLLS_BEFORE_YIELD=1` it takes {} ({}).",
-            show(Unit::Seconds, yielding),
-            if change > 1.5 {
-                format!("{change:.1}x faster: the setting lets waiting ranks give way")
-            } else {
-                "no real change: this MPICH does not yield while it waits, whatever the setting"
-                    .to_string()
-            }
-        );
+    for (id, setting) in [
+        ("mpi_reduce_4_yield", "`MPIR_CVAR_POLLS_BEFORE_YIELD=1`"),
+        (
+            "mpi_reduce_4_threads",
+            "`MPIR_CVAR_DEFAULT_THREAD_LEVEL=MPI_THREAD_MULTIPLE`",
+        ),
+    ] {
+        if let Some(with) = get(id) {
+            let change = four / with;
+            let _ = write!(
+                text,
+                " With {setting}: {} ({}).",
+                show(Unit::Seconds, with),
+                if change > 1.5 {
+                    format!("{change:.1}x faster: this setting lets waiting ranks give way")
+                } else if change < 1.0 / 1.5 {
+                    format!("{:.1}x slower", 1.0 / change)
+                } else {
+                    "no real change".to_string()
+                }
+            );
+        }
     }
     text.push_str("\n\n");
     text
