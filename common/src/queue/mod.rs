@@ -381,7 +381,10 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
         // feeder: they go first.
         if feeder.as_ref().is_none_or(|f| f.state.pending() == 0) {
             match ends.try_put(&frame) {
-                Ok(Sent::Whole) => return Ok(()),
+                Ok(Sent::Whole) => {
+                    frame.recycle();
+                    return Ok(());
+                }
                 Ok(_) => {}
                 Err(e) => {
                     ends.uncount();
