@@ -317,6 +317,12 @@ fn oversubscription(figures: &[Figure]) -> String {
     text
 }
 
+/// Where a manager call's time goes beyond the floor's: the same system
+/// calls (one `writev`, one `readv` each side), plus serde and the
+/// server's bookkeeping.
+const MANAGER_COST: &str = "a call makes the floor's system calls, so the rest is ours: serde, and the server's \
+     table and locks";
+
 /// One target: what is compared, the bound, and which way is better.
 struct Target {
     what: &'static str,
@@ -425,7 +431,7 @@ fn targets(figures: &[Figure]) -> String {
         }),
     });
     // Rates against round trips: a share of the floor's rate.
-    let mut rate_target = |what: &'static str, id: &str, times: f64, bound: f64| {
+    let mut rate_target = |what: &'static str, id: &str, times: f64, bound: f64, cost: &str| {
         let share = (|| {
             let f = figure(figures, id)?;
             share_of_floor(
@@ -438,8 +444,7 @@ fn targets(figures: &[Figure]) -> String {
         let met = share.is_some_and(|v| v >= bound);
         let why = share.filter(|_| !met).map(|v| {
             format!(
-                "one socket-pair round trip ({}) allows {} x {times:.0}; we reach {v:.2} of that: \
-                 the rest is ours (serde, the server's or the pool's bookkeeping)",
+                "one socket-pair round trip ({}) allows {} x {times:.0}; we reach {v:.2} of that: {cost}",
                 show(
                     Unit::Seconds,
                     find(figures, "rtt_raw_socketpair").map_or(0.0, |s| s.median)
@@ -462,18 +467,23 @@ fn targets(figures: &[Figure]) -> String {
         "manager_set",
         1.0,
         0.8,
+        MANAGER_COST,
     );
     rate_target(
         "Manager dictionary, gets: 0.8 of one socket round trip's rate or more",
         "manager_get",
         1.0,
         0.8,
+        MANAGER_COST,
     );
     rate_target(
         "Pool, one task per message: 0.7 of the round-trip rate per worker x 2 workers",
         "pool_tiny_1",
         2.0,
         0.7,
+        "the floor's round trip runs on one core, where a wake-up is cheap; the workers \
+         run on both, each tiny task wakes one (a worker holds at most two tasks, so it \
+         sleeps between them), and a wake-up across cores costs several times more here",
     );
     let big = SIZES[3].0;
     let fastest = figures
