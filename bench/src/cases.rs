@@ -38,6 +38,10 @@ pub struct Case {
     pub sample: Sampler,
     /// Run it (and its Python twin) with every process on one core.
     pub pin: bool,
+    /// The Python twin is an mpi4py program: ranks, and its arguments
+    /// (`bench/python/mpi_bench.py`), run under `mpiexec` with the Python
+    /// that has mpi4py.
+    pub python_mpi: Option<(u32, Vec<String>)>,
 }
 
 /// How much work a sample does: the full run, or `--quick`.
@@ -74,7 +78,15 @@ fn case(
         python: python.then(|| id.to_string()),
         sample: Box::new(sample),
         pin: false,
+        python_mpi: None,
     }
+}
+
+/// An MPI case with an mpi4py twin: `np` ranks running `args`.
+fn with_mpi4py(mut case: Case, np: u32, args: &[&str]) -> Case {
+    case.python = Some(case.id.clone());
+    case.python_mpi = Some((np, args.iter().map(|a| a.to_string()).collect()));
+    case
 }
 
 /// Blocking round trips are pinned to one core: the figure then measures
@@ -128,6 +140,14 @@ pub fn all() -> Vec<Case> {
             false,
             |s| posix_spawn_true(s.n(200, 20)),
         ),
+        case(
+            "floor_exec_self",
+            "start",
+            "floor: exec of this same executable to a no-op + wait",
+            Unit::Seconds,
+            false,
+            |s| exec_self_noop(s.n(50, 5)),
+        ),
         pinned(case(
             "rtt_pipe",
             "rtt",
@@ -160,13 +180,29 @@ pub fn all() -> Vec<Case> {
             false,
             |s| rtt_shm(s.n(200_000, 10_000)),
         ),
-        case(
-            "rtt_mpi",
-            "rtt",
-            "MPI send/recv (rsmpi)",
-            Unit::Seconds,
-            false,
-            |s| mpi_first(&["pingpong", &s.n(100_000, 5000).to_string(), "0", "1"]),
+        with_mpi4py(
+            case(
+                "rtt_mpi",
+                "rtt",
+                "MPI send/recv, 8-byte buffer (rsmpi)",
+                Unit::Seconds,
+                false,
+                |s| mpi_first(&["pingpong", &s.n(100_000, 5000).to_string(), "0", "1"]),
+            ),
+            2,
+            &["pingpong", "20000", "2000"],
+        ),
+        with_mpi4py(
+            case(
+                "rtt_mpi_object",
+                "rtt",
+                "MPI send/recv, serialized value (rsmpi + serde)",
+                Unit::Seconds,
+                false,
+                |s| mpi_first(&["objects", &s.n(100_000, 5000).to_string(), "0", "1"]),
+            ),
+            2,
+            &["objects", "20000", "2000"],
         ),
         case(
             "rtt_mpich_c",
@@ -236,13 +272,19 @@ pub fn all() -> Vec<Case> {
             false,
             move |s| tp_shm(size, count(s)),
         ));
-        cases.push(case(
-            &format!("tp_mpi_{size}"),
-            "throughput",
-            &format!("MPI send/recv (rsmpi), {name}"),
-            Unit::BytesPerSecond,
-            false,
-            move |s| mpi_first(&["throughput", &size.to_string(), &count(s).to_string(), "1"]),
+        let py_count = (64usize << 20).div_ceil(size).max(2).to_string();
+        let py_quick = (8usize << 20).div_ceil(size).max(2).to_string();
+        cases.push(with_mpi4py(
+            case(
+                &format!("tp_mpi_{size}"),
+                "throughput",
+                &format!("MPI send/recv (rsmpi), {name}"),
+                Unit::BytesPerSecond,
+                false,
+                move |s| mpi_first(&["throughput", &size.to_string(), &count(s).to_string(), "1"]),
+            ),
+            2,
+            &["throughput", &size.to_string(), &py_count, &py_quick],
         ));
         cases.push(case(
             &format!("tp_crossbeam_{size}"),
@@ -311,6 +353,14 @@ pub fn all() -> Vec<Case> {
             |s| counter(2, s.n(500_000, 10_000)),
         ),
         pinned(case(
+            "floor_items_socketpair",
+            "items",
+            "floor: 16-byte records through a socket pair, one read each",
+            Unit::PerSecond,
+            false,
+            |s| raw_items(s.n(200_000, 10_000)),
+        )),
+        pinned(case(
             "manager_set",
             "items",
             "Manager dictionary: sets",
@@ -361,15 +411,84 @@ pub fn all() -> Vec<Case> {
     ]);
     for np in [2, 4] {
         for name in ["bcast", "scatter", "gather", "alltoall", "reduce"] {
-            cases.push(case(
-                &format!("mpi_{name}_{np}"),
-                "collectives",
-                &format!("MPI {name}, {np} ranks, 1,000 i64 per rank"),
-                Unit::Seconds,
-                false,
-                move |s| collective(np, name, s.n(300, 20)),
+            cases.push(with_mpi4py(
+                case(
+                    &format!("mpi_{name}_{np}"),
+                    "collectives",
+                    &format!("MPI {name}, {np} ranks, 1,000 i64 per rank"),
+                    Unit::Seconds,
+                    false,
+                    move |s| collective(np, name, s.n(300, 20), &[]),
+                ),
+                np,
+                &["collectives", name, "300", "20"],
             ));
         }
+    }
+    // Oversubscribed (more ranks than cores): the same collective with
+    // MPICH's yield setting, to see whether waiting ranks then give way.
+    cases.push(case(
+        "mpi_reduce_4_yield",
+        "collectives",
+        "MPI reduce, 4 ranks, with MPIR_CVAR_POLLS_BEFORE_YIELD=1",
+        Unit::Seconds,
+        false,
+        move |s| {
+            collective(
+                4,
+                "reduce",
+                s.n(300, 20),
+                &[("MPIR_CVAR_POLLS_BEFORE_YIELD", "1")],
+            )
+        },
+    ));
+    // In a multi-threaded MPICH, a wait lets go of MPICH's lock and yields
+    // between polls: the other way a waiting rank might give way.
+    cases.push(case(
+        "mpi_reduce_4_threads",
+        "collectives",
+        "MPI reduce, 4 ranks, with MPIR_CVAR_DEFAULT_THREAD_LEVEL=MPI_THREAD_MULTIPLE",
+        Unit::Seconds,
+        false,
+        move |s| {
+            collective(
+                4,
+                "reduce",
+                s.n(300, 20),
+                &[("MPIR_CVAR_DEFAULT_THREAD_LEVEL", "MPI_THREAD_MULTIPLE")],
+            )
+        },
+    ));
+    // Scaling: how the cost grows with the workers, processes, ranks.
+    for workers in [1u64, 2, 4] {
+        cases.push(case(
+            &format!("scale_pool_{workers}"),
+            "scaling",
+            &format!("Pool.map, CPU-bound tasks, {workers} workers"),
+            Unit::PerSecond,
+            false,
+            move |s| pool_rate(workers, s.n(200_000, 20_000)),
+        ));
+    }
+    for (producers, consumers) in [(1u64, 1u64), (2, 1), (4, 1), (1, 2), (2, 2)] {
+        cases.push(case(
+            &format!("scale_queue_{producers}p{consumers}c"),
+            "scaling",
+            &format!("Queue: small items, {producers} producers, {consumers} consumers"),
+            Unit::PerSecond,
+            false,
+            move |s| queue_mpmc(producers, consumers, s.n(200_000, 10_000)),
+        ));
+    }
+    for np in [2u32, 3, 4, 6, 8] {
+        cases.push(case(
+            &format!("scale_mpi_reduce_{np}"),
+            "scaling",
+            &format!("MPI reduce, {np} ranks"),
+            Unit::Seconds,
+            false,
+            move |s| collective(np, "reduce", s.n(100, 10), &[]),
+        ));
     }
     cases
 }
@@ -418,6 +537,17 @@ fn raw_fork(n: u64) -> Result<f64> {
                 nix::sys::wait::waitpid(child, None)?;
             }
         }
+    }
+    Ok(per(start, n))
+}
+
+/// Starts this executable with the `noop` argument (it returns at once,
+/// before anything else: see `main.rs`): what `spawn` cannot go below.
+fn exec_self_noop(n: u64) -> Result<f64> {
+    let exe = std::env::current_exe()?;
+    let start = Instant::now();
+    for _ in 0..n {
+        std::process::Command::new(&exe).arg("noop").status()?;
     }
     Ok(per(start, n))
 }
@@ -675,7 +805,11 @@ fn rtt_crossbeam(n: u64) -> Result<f64> {
 }
 
 fn tp_crossbeam(size: usize, count: u64) -> Result<f64> {
-    let (tx, rx) = crossbeam_channel::bounded::<Vec<u8>>(4);
+    // Room for about 4 MiB in flight: with room for only a few messages,
+    // every small one would wake the other thread (a futex wake-up, across
+    // cores), and that, not the channel, was measured.
+    let room = ((4usize << 20) / size).clamp(4, 4096);
+    let (tx, rx) = crossbeam_channel::bounded::<Vec<u8>>(room);
     let sink = std::thread::spawn(move || {
         let mut total = 0usize;
         while let Ok(m) = rx.recv() {
@@ -892,6 +1026,82 @@ fn queue_items(producers: u64, per_producer: u64) -> Result<f64> {
     Ok(r)
 }
 
+/// The floor of a queue's item rate: a child writes 16-byte records in
+/// batches of 256 (as a feeder does), the parent reads them one `read`
+/// each (as a consumer must, to take one item and leave the rest).
+fn raw_writer((writer, n): (Inherit, u64)) -> Result<()> {
+    let batch = [5u8; 16 * 256];
+    let mut left = n * 16;
+    while left > 0 {
+        let want = (batch.len() as u64).min(left) as usize;
+        // SAFETY: a plain write from our own buffer.
+        let wrote = unsafe { libc::write(writer.as_raw_fd(), batch.as_ptr().cast(), want) };
+        if wrote <= 0 {
+            return Err(std::io::Error::last_os_error().into());
+        }
+        left -= wrote as u64;
+    }
+    Ok(())
+}
+
+fn raw_items(n: u64) -> Result<f64> {
+    let (reader, writer) = raw_pair(true)?;
+    let mut child = Process::with_args(raw_writer, (Inherit::new(writer), n));
+    let start = Instant::now();
+    child.start()?;
+    let mut record = [0u8; 16];
+    for _ in 0..n {
+        let mut got = 0;
+        while got < 16 {
+            // SAFETY: a plain read into our own buffer.
+            let r = unsafe {
+                libc::read(
+                    reader.as_raw_fd(),
+                    record[got..].as_mut_ptr().cast(),
+                    16 - got,
+                )
+            };
+            if r <= 0 {
+                return Err(common::Error::new("the record stream ended early"));
+            }
+            got += r as usize;
+        }
+    }
+    let r = rate(start, n);
+    child.join()?;
+    Ok(r)
+}
+
+fn consume((queue, n): (Queue<u64>, u64)) -> Result<()> {
+    for _ in 0..n {
+        queue.get()?;
+    }
+    Ok(())
+}
+
+/// Items per second through one queue with `producers` and `consumers`,
+/// all of them child processes; the parent only times them.
+fn queue_mpmc(producers: u64, consumers: u64, total: u64) -> Result<f64> {
+    let queue = Queue::new()?;
+    let each = total / producers;
+    let total = each * producers;
+    let mut children: Vec<Process> = (0..producers)
+        .map(|_| Process::with_args(produce, (queue.clone(), each)))
+        .collect();
+    for c in 0..consumers {
+        let share = total / consumers + u64::from(c < total % consumers);
+        children.push(Process::with_args(consume, (queue.clone(), share)));
+    }
+    let start = Instant::now();
+    for c in &mut children {
+        c.start()?;
+    }
+    for c in &mut children {
+        c.join()?;
+    }
+    Ok(rate(start, total))
+}
+
 fn increment((counter, start, n): (Value<u64>, Barrier, u64)) -> Result<()> {
     start.wait(None)?;
     for _ in 0..n {
@@ -978,6 +1188,15 @@ fn pool_speedup(work: u64) -> Result<f64> {
     Ok(times[0] / times[1])
 }
 
+/// CPU-bound tasks per second with `workers` workers (16 tasks).
+fn pool_rate(workers: u64, work: u64) -> Result<f64> {
+    let pool = Pool::new(workers as usize)?;
+    pool.map(square, 0..4)?; // the workers are up and running
+    let start = Instant::now();
+    pool.map_chunked(count_primes, vec![work; 16], 1)?;
+    Ok(rate(start, 16))
+}
+
 fn square(x: u64) -> u64 {
     x * x
 }
@@ -1019,9 +1238,10 @@ fn mpich_c(n: u64) -> Result<f64> {
         .ok_or_else(|| common::Error::new("no figure from the C ping-pong"))
 }
 
-fn collective(np: u32, name: &str, iters: u64) -> Result<f64> {
-    let lines = crate::mpi::launch(
+fn collective(np: u32, name: &str, iters: u64, env: &[(&str, &str)]) -> Result<f64> {
+    let lines = crate::mpi::launch_with(
         np,
+        env,
         &[
             "collectives".into(),
             iters.to_string(),

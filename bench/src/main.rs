@@ -28,6 +28,10 @@ fn main() -> ExitCode {
     if args.first().map(String::as_str) == Some("mpi") {
         return mpi::helper(&args[1..]);
     }
+    // The floor of `spawn`: this executable started to do nothing.
+    if args.first().map(String::as_str) == Some("noop") {
+        return ExitCode::SUCCESS;
+    }
     common::main(run)
 }
 
@@ -130,15 +134,44 @@ fn options() -> common::Result<Options> {
     Ok(o)
 }
 
-/// Whether `python3` runs, and whether it has mpi4py.
-fn python_status() -> (bool, bool) {
-    let works = |code: &str| {
-        Command::new("python3")
-            .args(["-c", code])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    (works("import multiprocessing"), works("import mpi4py"))
+/// Whether `python3` runs, and the Python that has mpi4py (the venv
+/// `cargo xtask setup` makes), if there is one.
+fn python_status() -> (bool, Option<PathBuf>) {
+    let works = Command::new("python3")
+        .args(["-c", "import multiprocessing"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    (works, manifest::python::mpi4py_python())
+}
+
+/// An mpi4py twin: `bench/python/mpi_bench.py` on `np` ranks; rank 0
+/// prints one figure per repeat.
+fn mpi4py_samples(
+    python: &std::path::Path,
+    np: u32,
+    args: &[String],
+    repeats: usize,
+    quick: bool,
+) -> Result<Vec<f64>, String> {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("python/mpi_bench.py");
+    let mut command = Command::new("mpiexec");
+    command
+        .args(["-n", &np.to_string()])
+        .arg(python)
+        .arg(script)
+        .args(args)
+        .args(["--repeats", &repeats.to_string()]);
+    if quick {
+        command.arg("--quick");
+    }
+    let output = command.output().map_err(|e| e.to_string())?;
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).trim().to_string());
+    }
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| l.trim().parse::<f64>().map_err(|e| format!("{l:?}: {e}")))
+        .collect()
 }
 
 fn python_samples(case: &str, repeats: usize, quick: bool) -> Result<Vec<f64>, String> {
@@ -176,12 +209,16 @@ fn run() -> common::Result<()> {
         let text = std::fs::read_to_string(json)?;
         let figures: Vec<Figure> = serde_json::from_str(&text)
             .map_err(|e| common::Error::new(format!("{}: {e}", json.display())))?;
-        let (python, mpi4py) = (figures.iter().any(|f| f.python.is_some()), false);
+        let python = figures.iter().any(|f| f.python.is_some());
+        let mpi4py = figures
+            .iter()
+            .any(|f| f.group == "collectives" && f.python.is_some());
         let context = report::Context {
             quick: false,
             python,
             mpi4py,
             repeats: 7,
+            reported_again: true,
         };
         report::write(&o.out, &figures, &context)?;
         eprintln!("bench: wrote {} from {}", o.out.display(), json.display());
@@ -192,7 +229,7 @@ fn run() -> common::Result<()> {
     let (python, mpi4py) = if o.python {
         python_status()
     } else {
-        (false, false)
+        (false, None)
     };
     let cases: Vec<Case> = cases::all()
         .into_iter()
@@ -230,8 +267,18 @@ fn run() -> common::Result<()> {
             }
         }
         let rust = Stats::of(samples);
-        let python_figure = match &case.python {
-            Some(py) if python => match python_samples(py, repeats, o.quick) {
+        let python_figure = match (&case.python, &case.python_mpi) {
+            (Some(_), Some((np, args))) => match &mpi4py {
+                Some(py) => match mpi4py_samples(py, *np, args, repeats, o.quick) {
+                    Ok(s) => Stats::of(s),
+                    Err(e) => {
+                        note = Some(format!("mpi4py: {e}"));
+                        None
+                    }
+                },
+                None => None,
+            },
+            (Some(py), None) if python => match python_samples(py, repeats, o.quick) {
                 Ok(s) => Stats::of(s),
                 Err(e) => {
                     note = Some(format!("Python: {e}"));
@@ -260,8 +307,9 @@ fn run() -> common::Result<()> {
     let context = report::Context {
         quick: o.quick,
         python,
-        mpi4py,
+        mpi4py: mpi4py.is_some(),
         repeats,
+        reported_again: false,
     };
     report::write(&o.out, &figures, &context)?;
     eprintln!("bench: wrote {}", o.out.display());

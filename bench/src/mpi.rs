@@ -10,8 +10,15 @@ use std::time::Instant;
 /// Runs `<this executable> mpi <args>` under `mpiexec -n <np>` and returns
 /// the lines rank 0 printed.
 pub fn launch(np: u32, args: &[String]) -> common::Result<Vec<String>> {
+    launch_with(np, &[], args)
+}
+
+/// [`launch`], with environment variables for the ranks (MPICH reads its
+/// settings, `MPIR_CVAR_*`, from there).
+pub fn launch_with(np: u32, env: &[(&str, &str)], args: &[String]) -> common::Result<Vec<String>> {
     let exe = std::env::current_exe()?;
     let output = Command::new("mpiexec")
+        .envs(env.iter().copied())
         .arg("-n")
         .arg(np.to_string())
         .arg(exe)
@@ -63,6 +70,7 @@ pub fn helper(args: &[String]) -> ExitCode {
     let repeats = number(3, 5);
     match args.first().map(String::as_str) {
         Some("pingpong") => pingpong(&world, number(1, 10_000), repeats),
+        Some("objects") => objects(&world, number(1, 10_000), repeats),
         Some("throughput") => {
             throughput(&world, number(1, 1024) as usize, number(2, 1000), repeats)
         }
@@ -93,6 +101,37 @@ fn pingpong(world: &mpi::topology::SimpleCommunicator, iters: u64, repeats: u64)
             } else if rank == 1 {
                 world.process_at_rank(0).receive_into(&mut buf[..]);
                 world.process_at_rank(0).send(&buf[..]);
+            }
+        }
+        if rank == 0 && r > 0 {
+            println!("{:.9}", start.elapsed().as_secs_f64() / iters as f64);
+        }
+    }
+}
+
+/// The ping-pong of a value rather than a buffer: encoded with serde
+/// (postcard), sent, received at whatever length it has, decoded; what
+/// mpi4py's lower-case `send`/`recv` do with pickle.
+fn objects(world: &mpi::topology::SimpleCommunicator, iters: u64, repeats: u64) {
+    let rank = world.rank();
+    let value = serde_bytes::ByteBuf::from(vec![7u8; 8]);
+    let bounce = |to: i32| {
+        let (bytes, _) = world.process_at_rank(to).receive_vec::<u8>();
+        let got: serde_bytes::ByteBuf = postcard::from_bytes(&bytes).expect("a value we encoded");
+        got
+    };
+    for r in 0..=repeats {
+        world.barrier();
+        let start = Instant::now();
+        for _ in 0..iters {
+            if rank == 0 {
+                let bytes = postcard::to_stdvec(&value).expect("bytes encode");
+                world.process_at_rank(1).send(&bytes[..]);
+                std::hint::black_box(bounce(1));
+            } else if rank == 1 {
+                let got = bounce(0);
+                let bytes = postcard::to_stdvec(&got).expect("bytes encode");
+                world.process_at_rank(0).send(&bytes[..]);
             }
         }
         if rank == 0 && r > 0 {

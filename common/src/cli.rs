@@ -99,10 +99,10 @@ pub fn positive_seconds(text: &str) -> Result<f64, String> {
 
 /// Restores SIGPIPE's default action. Rust ignores SIGPIPE, so printing
 /// into a closed pipe (`recipe | head`) would panic; with the Unix default
-/// the program ends quietly instead, as any command-line tool does.
+/// the program ends quietly instead, as any command-line tool does. (One
+/// exception: a [`crate::Connection`]'s own writes, which fail instead.)
 pub fn default_sigpipe() {
-    // SAFETY: setting a signal's disposition to the default is always sound.
-    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    crate::pipe::sigpipe_default_except_pipe_writes();
 }
 
 #[cfg(test)]

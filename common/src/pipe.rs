@@ -6,11 +6,14 @@
 //! a *frame*: its length in 8 bytes, then its bytes, so the receiver knows
 //! where one message ends and the next begins.
 //!
-//! Both kinds of pipe are a Unix socket pair. A duplex pipe uses both
-//! directions; a one-way pipe shuts the unused direction down. (Python
-//! makes a one-way pipe from `os.pipe()`; a socket lets us send with
-//! `MSG_NOSIGNAL`, so writing to a pipe whose reader has gone is an error
-//! the program can handle, not a SIGPIPE that kills it.)
+//! Both kinds are real pipes, the cheapest way the kernel has to wake a
+//! reader: a one-way pipe is one `pipe2`, as Python's `os.pipe()`; a
+//! duplex one is two, one each way. Writing to a pipe whose reader has gone
+//! raises SIGPIPE; while a [`Connection`] writes, the signal is ignored
+//! (see [`sigpipe_default_except_pipe_writes`]), so that write is an error
+//! the program can handle, not a death. (The connections that carry
+//! descriptors, the manager's and the pool's, stay Unix socket pairs:
+//! [`socket_pipe`].)
 //!
 //! What a peer sends is not trusted: a frame announcing more than
 //! [`max_message_size`] bytes is refused (the connection is then broken,
@@ -23,9 +26,7 @@
 use crate::fds::Inherit;
 use crate::{Error, Kind, Result};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
-use nix::sys::socket::{
-    AddressFamily, MsgFlags, Shutdown, SockFlag, SockType, send, sendmsg, shutdown, socketpair,
-};
+use nix::sys::socket::{AddressFamily, MsgFlags, SockFlag, SockType, send, socketpair};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::io::IoSlice;
@@ -37,7 +38,12 @@ use std::time::{Duration, Instant};
 /// One end of a [`pipe`].
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Connection {
+    /// What this end reads (for an end that only sends: what it writes).
     fd: Inherit,
+    /// What it writes, when that is another descriptor (a duplex pipe is
+    /// two pipes); `None` when `fd` does both (a socket) or this end only
+    /// reads.
+    out: Option<Inherit>,
     readable: bool,
     writable: bool,
     /// Shared by the clones of this end in this process (a child gets its own).
@@ -91,21 +97,44 @@ pub(crate) fn too_big(len: u64) -> Error {
 /// Python's `Pipe(duplex)`: two connected ends. With `duplex`, both ends
 /// send and receive; without, the first end only receives and the second
 /// only sends (the order Python uses).
+// ANCHOR: pipe
 pub fn pipe(duplex: bool) -> Result<(Connection, Connection)> {
-    let (a, b) = socket_pair()?;
+    guard_sigpipe();
+    let (down_r, down_w) = os_pipe()?;
     if duplex {
+        let (up_r, up_w) = os_pipe()?;
         Ok((
-            Connection::new(a, true, true),
-            Connection::new(b, true, true),
+            Connection::with_ends(down_r, Some(up_w)),
+            Connection::with_ends(up_r, Some(down_w)),
         ))
     } else {
-        shutdown(a.as_raw_fd(), Shutdown::Write)?;
-        shutdown(b.as_raw_fd(), Shutdown::Read)?;
         Ok((
-            Connection::new(a, true, false),
-            Connection::new(b, false, true),
+            Connection::new(down_r, true, false),
+            Connection::new(down_w, false, true),
         ))
     }
+}
+
+/// One kernel pipe, with a buffer of [`PIPE_BUFFER`] when the kernel allows
+/// it (a bigger buffer wakes the reader less often for big messages).
+fn os_pipe() -> Result<(Inherit, Inherit)> {
+    let (r, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
+    // Refused past the system's limits (fs.pipe-max-size, or a user's total
+    // of pipe pages): the default 64 KiB still works, only slower.
+    let _ = nix::fcntl::fcntl(&w, nix::fcntl::FcntlArg::F_SETPIPE_SZ(PIPE_BUFFER));
+    Ok((Inherit::new(r), Inherit::new(w)))
+}
+// ANCHOR_END: pipe
+
+/// The buffer asked for each pipe: 1 MiB, Linux's default ceiling for
+/// unprivileged processes (`/proc/sys/fs/pipe-max-size`).
+const PIPE_BUFFER: libc::c_int = 1 << 20;
+
+/// A duplex connection over a Unix socket pair: for the connections that
+/// carry descriptors as well as frames (the manager's, the pool's).
+pub(crate) fn socket_pipe() -> Result<(Connection, Connection)> {
+    let (a, b) = socket_pair()?;
+    Ok((Connection::from_fd(a), Connection::from_fd(b)))
 }
 
 pub(crate) fn socket_pair() -> Result<(Inherit, Inherit)> {
@@ -122,10 +151,24 @@ impl Connection {
     fn new(fd: Inherit, readable: bool, writable: bool) -> Connection {
         Connection {
             fd,
+            out: None,
             readable,
             writable,
             local: Arc::default(),
         }
+    }
+
+    /// A duplex end made of a pipe to read and a pipe to write.
+    fn with_ends(reader: Inherit, writer: Option<Inherit>) -> Connection {
+        Connection {
+            out: writer,
+            ..Connection::new(reader, true, true)
+        }
+    }
+
+    /// The descriptor this end writes to.
+    fn writer(&self) -> BorrowedFd<'_> {
+        self.out.as_ref().unwrap_or(&self.fd).as_fd()
     }
 
     fn check_readable(&self) -> Result<()> {
@@ -175,6 +218,29 @@ impl Connection {
         Ok(frame?)
     }
 
+    /// [`Connection::recv`] for a message known to be the only one on its
+    /// way (a reply to a request, or a request whose sender waits for the
+    /// reply): the length and the first 4 KiB come in one `read` instead of
+    /// two. Something behind the message (which the protocol rules out) is
+    /// an error that breaks the end. Not for a connection that may carry
+    /// descriptors next: the read could swallow them.
+    pub(crate) fn recv_only<T: DeserializeOwned>(&self) -> Result<T> {
+        let decoded = self.receiving(|| {
+            GREEDY.with(|cell| match cell.try_borrow_mut() {
+                Ok(mut buffer) => {
+                    let len = read_only_frame(self.fd.as_fd(), &mut buffer)?;
+                    Ok(postcard::from_bytes::<T>(&buffer[..len]))
+                }
+                Err(_) => {
+                    let mut buffer = Vec::new();
+                    let len = read_only_frame(self.fd.as_fd(), &mut buffer)?;
+                    Ok(postcard::from_bytes::<T>(&buffer[..len]))
+                }
+            })
+        })?;
+        Ok(decoded?)
+    }
+
     /// Sends raw bytes as one message (Python's `send_bytes`).
     pub fn send_bytes(&self, bytes: &[u8]) -> Result<()> {
         if !self.writable {
@@ -184,7 +250,7 @@ impl Connection {
             return Err(too_big(bytes.len() as u64));
         }
         let _turn = take(&self.local.sending);
-        write_frame(self.fd.as_fd(), bytes)
+        write_frame(self.writer(), bytes)
     }
 
     /// Sends `size` bytes of `bytes` from `offset` as one message (Python's
@@ -308,7 +374,9 @@ impl Connection {
         Connection::new(fd, true, true)
     }
 
+    /// The socket of a connection made by [`socket_pipe`] or [`Connection::from_fd`].
     pub(crate) fn into_fd(self) -> Inherit {
+        debug_assert!(self.out.is_none(), "a pipe's end is two descriptors");
         self.fd
     }
 
@@ -321,6 +389,7 @@ impl Connection {
     pub fn try_clone(&self) -> Result<Connection> {
         Ok(Connection {
             fd: self.fd.try_clone()?,
+            out: self.out.as_ref().map(Inherit::try_clone).transpose()?,
             readable: self.readable,
             writable: self.writable,
             local: self.local.clone(),
@@ -336,25 +405,87 @@ impl AsFd for Connection {
 }
 
 /// Writes one frame: 8 bytes of length, little-endian, then the bytes, in
-/// one system call when the socket takes it all at once.
+/// one `writev` when the pipe takes it all at once. SIGPIPE is ignored
+/// while it runs (see [`WRITING`]), so that a reader gone makes this an
+/// end-of-file error.
 pub(crate) fn write_frame(fd: BorrowedFd<'_>, bytes: &[u8]) -> Result<()> {
     let header = (bytes.len() as u64).to_le_bytes();
-    let iov = [IoSlice::new(&header), IoSlice::new(bytes)];
-    let sent = loop {
-        match sendmsg::<()>(fd.as_raw_fd(), &iov, &[], MsgFlags::MSG_NOSIGNAL, None) {
-            Err(nix::errno::Errno::EINTR) => continue,
-            other => break other.map_err(send_error)?,
+    let (mut head, mut body): (&[u8], &[u8]) = (&header, bytes);
+    WRITING.with(|w| w.set(true));
+    let result = loop {
+        let iov = [IoSlice::new(head), IoSlice::new(body)];
+        match nix::sys::uio::writev(fd, &iov) {
+            Ok(n) if n >= head.len() => {
+                body = &body[n - head.len()..];
+                head = &[];
+                if body.is_empty() {
+                    break Ok(());
+                }
+            }
+            Ok(n) => head = &head[n..],
+            Err(nix::errno::Errno::EINTR) => {}
+            Err(e) => break Err(send_error(e)),
         }
     };
-    // A large message goes out in several pieces: send the rest.
-    if sent < header.len() {
-        send_all(fd, &header[sent..])?;
-        send_all(fd, bytes)
-    } else {
-        send_all(fd, &bytes[sent - header.len()..])
+    WRITING.with(|w| w.set(false));
+    result
+}
+
+// ANCHOR_END: frames
+
+// ANCHOR: sigpipe
+thread_local! {
+    /// True while this thread writes a frame with [`write_frame`]:
+    /// a SIGPIPE raised then is that write's, and is ignored.
+    static WRITING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// What SIGPIPE does in a process that uses `common`: the default (the
+/// process ends, quietly: `recipe | head`), except during a
+/// [`Connection`]'s write, where the write fails instead. Called by
+/// `common::main`; [`pipe`] installs it too if it finds the default there.
+pub(crate) fn sigpipe_default_except_pipe_writes() {
+    // SAFETY: a zeroed sigaction with a handler that only reads a
+    // thread-local flag and calls async-signal-safe functions.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = on_sigpipe as *const () as usize;
+        action.sa_flags = libc::SA_RESTART;
+        libc::sigemptyset(&mut action.sa_mask);
+        libc::sigaction(libc::SIGPIPE, &action, std::ptr::null_mut());
     }
 }
-// ANCHOR_END: frames
+
+extern "C" fn on_sigpipe(_: libc::c_int) {
+    // The signal comes to the thread whose write raised it: ignore it there.
+    if WRITING.with(|w| w.get()) {
+        return;
+    }
+    // Anyone else's broken pipe: the default action, as if we were not here.
+    // SAFETY: signal and raise are async-signal-safe; SIGPIPE is blocked
+    // until this handler returns, then delivered with the default action.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        libc::raise(libc::SIGPIPE);
+    }
+}
+
+/// Makes sure a SIGPIPE cannot kill a [`Connection`]'s writer: if its
+/// action is the default (which kills), our handler takes its place. An
+/// ignored SIGPIPE (Rust's own start-up does that) or a handler of the
+/// program's own already lets the write fail instead.
+fn guard_sigpipe() {
+    // SAFETY: sigaction with no new action only reads the current one.
+    let current = unsafe {
+        let mut old: libc::sigaction = std::mem::zeroed();
+        libc::sigaction(libc::SIGPIPE, std::ptr::null(), &mut old);
+        old.sa_sigaction
+    };
+    if current == libc::SIG_DFL {
+        sigpipe_default_except_pipe_writes();
+    }
+}
+// ANCHOR_END: sigpipe
 
 fn send_error(e: nix::errno::Errno) -> Error {
     match e {
@@ -381,6 +512,7 @@ thread_local! {
     /// fresh memory (fresh pages cost a page fault each, 4 KiB at a time).
     static ENCODED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     static RECEIVED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    static GREEDY: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Serializes `value` into this thread's reusable buffer and hands the
@@ -464,6 +596,59 @@ pub(crate) fn read_frame_into(
     Ok(())
 }
 // ANCHOR_END: read_frame
+
+/// How much of a message [`Connection::recv_only`] reads with its length.
+const READ_AHEAD: usize = 4096;
+
+/// Reads the one frame on its way into `buffer` (grown to at least
+/// [`READ_AHEAD`], never shrunk, so it is not zeroed again each time) and
+/// returns its length: header and start in one `readv`, then the rest.
+fn read_only_frame(fd: BorrowedFd<'_>, buffer: &mut Vec<u8>) -> Result<usize> {
+    if buffer.len() < READ_AHEAD {
+        buffer.resize(READ_AHEAD, 0);
+    }
+    let mut header = [0u8; 8];
+    let got = loop {
+        let mut iov = [
+            std::io::IoSliceMut::new(&mut header),
+            std::io::IoSliceMut::new(&mut buffer[..READ_AHEAD]),
+        ];
+        match nix::sys::uio::readv(fd, &mut iov) {
+            Ok(n) => break n,
+            Err(nix::errno::Errno::EINTR) => {}
+            Err(nix::errno::Errno::ECONNRESET) => {
+                return Err(Error::eof("the other end of the pipe is closed"));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
+    if got == 0 {
+        return Err(Error::eof(
+            "end of file: every writing end of the pipe is closed",
+        ));
+    }
+    let body = if got < 8 {
+        read_exact(fd, &mut header[got..], false, &|| Ok(()))?;
+        0
+    } else {
+        got - 8
+    };
+    let len = u64::from_le_bytes(header);
+    if len > max_message_size() {
+        return Err(too_big(len));
+    }
+    let len = usize::try_from(len).map_err(|_| too_big(len))?;
+    if body > len {
+        return Err(Error::new(
+            "a second message came behind the one expected: the two ends are out of step",
+        ));
+    }
+    if buffer.len() < len {
+        buffer.resize(len, 0);
+    }
+    read_exact(fd, &mut buffer[body..len], false, &|| Ok(()))?;
+    Ok(len)
+}
 
 /// [`read_frame_into`] a new buffer.
 pub(crate) fn read_frame(

@@ -50,6 +50,20 @@ fn recv_bytes_into_keeps_a_message_too_long_for_the_buffer() {
 }
 
 #[test]
+fn sending_to_a_closed_end_is_an_error_and_other_broken_pipes_still_kill() {
+    check(
+        "closed-peer",
+        &[
+            "duplex=true: send to a closed end: eof=true",
+            "duplex=true: again, 4 MiB: eof=true",
+            "duplex=false: send to a closed end: eof=true",
+            "duplex=false: again, 4 MiB: eof=true",
+            "raw write to a broken pipe: exit code Some(-13)",
+        ],
+    );
+}
+
+#[test]
 fn send_bytes_range_sends_the_slice_and_refuses_bad_ranges() {
     for method in METHODS {
         let out = probe("send-range", method);

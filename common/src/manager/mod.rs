@@ -37,13 +37,14 @@ pub use collections::{DictProxy, ListProxy};
 pub use objects::{EventProxy, LockProxy, LockProxyGuard, Namespace, QueueProxy, ValueProxy};
 pub use shared::{Constructor, Shared, SharedProxy};
 
-use crate::pipe::{Connection, pipe};
+use crate::pipe::{Connection, socket_pipe};
 use crate::{Error, Kind, Process, Result};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::cell::{Cell, RefCell};
 use std::marker::PhantomData;
 use std::os::fd::AsFd;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use wire::{Bytes, Create, Op, Reply, Request};
 
@@ -63,6 +64,9 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 pub(crate) struct Client {
     idle: Mutex<Vec<Connection>>,
     returned: Condvar,
+    /// Threads waiting in `take` (changed under `idle`'s lock): with none,
+    /// `give` skips the wake-up, a system call on every call otherwise.
+    waiting: std::sync::atomic::AtomicUsize,
     /// Which manager this is, so that a proxy is never stored in another.
     token: u64,
 }
@@ -72,6 +76,7 @@ impl Client {
         Arc::new(Client {
             idle: Mutex::new(vec![conn]),
             returned: Condvar::new(),
+            waiting: Default::default(),
             token,
         })
     }
@@ -84,15 +89,20 @@ impl Client {
             }
             // Every connection is in a short call (a waiting call leaves a
             // spare): one comes back soon.
+            self.waiting.fetch_add(1, Ordering::Relaxed);
             idle = self.returned.wait(idle).unwrap_or_else(|p| p.into_inner());
+            self.waiting.fetch_sub(1, Ordering::Relaxed);
         }
     }
 
     fn give(&self, conn: Connection) {
         // Given back even when broken: the next call then fails at once
         // instead of waiting for a connection that will never come.
-        lock(&self.idle).push(conn);
-        self.returned.notify_one();
+        let mut idle = lock(&self.idle);
+        idle.push(conn);
+        if self.waiting.load(Ordering::Relaxed) > 0 {
+            self.returned.notify_one();
+        }
     }
 
     fn exchange(conn: &Connection, request: &Request) -> Result<Reply> {
@@ -104,7 +114,14 @@ impl Client {
             }
         };
         conn.send(request).map_err(ended)?;
-        match conn.recv::<Reply>().map_err(ended)? {
+        // The reply is the only message on its way, except after a
+        // `Connect`, which a descriptor follows.
+        let reply = if matches!(request, Request::Connect) {
+            conn.recv::<Reply>()
+        } else {
+            conn.recv_only::<Reply>()
+        };
+        match reply.map_err(ended)? {
             Reply::Failed(Kind::Failure, why) => Err(Error::new(format!("manager: {why}"))),
             Reply::Failed(kind, why) => Err(Error::with_kind(kind, why)),
             reply => Ok(reply),
@@ -376,7 +393,7 @@ impl ManagerBuilder {
 
     /// Starts the server process.
     pub fn start(self) -> Result<Manager> {
-        let (mine, theirs) = pipe(true)?;
+        let (mine, theirs) = socket_pipe()?;
         let types: Vec<(String, isize)> = self
             .types
             .into_iter()

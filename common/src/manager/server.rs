@@ -8,7 +8,7 @@
 use super::wire::{Bytes, Create, Op, Reply, Request, Slice};
 use super::{Constructor, Shared};
 use crate::fds::Inherit;
-use crate::pipe::{Connection, pipe};
+use crate::pipe::{Connection, socket_pipe};
 use crate::{Error, Kind, Result};
 use nix::sys::socket::MsgFlags;
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -451,7 +451,8 @@ enum Event {
 fn serve_connection(conn: Connection, objects: Arc<Objects>, events: mpsc::Sender<Event>) {
     std::thread::spawn(move || {
         // Until end of file (or a broken peer): then this client is gone.
-        while let Ok(request) = conn.recv::<Request>() {
+        // A client sends its next request only once it has the reply.
+        while let Ok(request) = conn.recv_only::<Request>() {
             let outcome = match request {
                 Request::Shutdown => {
                     let _ = conn.send(&Reply::Done);
@@ -459,7 +460,7 @@ fn serve_connection(conn: Connection, objects: Arc<Objects>, events: mpsc::Sende
                     break;
                 }
                 Request::Connect => (|| -> Result<()> {
-                    let (mine, theirs) = pipe(true)?;
+                    let (mine, theirs) = socket_pipe()?;
                     conn.send(&Reply::Done)?;
                     send_fd(conn.as_fd(), theirs.into_fd().as_raw_fd())?;
                     let _ = events.send(Event::Opened);

@@ -3,7 +3,7 @@
 
 use super::wire::{FromWorker, Func, Link, TaskId, ToWorker, push_outcome};
 use super::worker::{WorkerSetup, worker_main};
-use crate::pipe::{Connection, pipe};
+use crate::pipe::{Connection, socket_pipe};
 use crate::{Error, Process, Result, StartMethod};
 use nix::poll::{PollFd, PollFlags, poll};
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -99,7 +99,7 @@ pub(super) fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
 
 impl State {
     pub(super) fn start_worker(&mut self) -> Result<()> {
-        let (mine, theirs) = pipe(true)?;
+        let (mine, theirs) = socket_pipe()?;
         let setup = WorkerSetup {
             conn: theirs,
             initializer: self.initializer.clone(),

@@ -381,7 +381,10 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
         // feeder: they go first.
         if feeder.as_ref().is_none_or(|f| f.state.pending() == 0) {
             match ends.try_put(&frame) {
-                Ok(Sent::Whole) => return Ok(()),
+                Ok(Sent::Whole) => {
+                    frame.recycle();
+                    return Ok(());
+                }
                 Ok(_) => {}
                 Err(e) => {
                     ends.uncount();
@@ -501,11 +504,14 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
         let ends = &*self.inner.ends;
         let empty = || Error::timeout("the queue stayed empty");
         self.inner.check_open()?;
+        // Items counted in: most likely one is in the socket already, and
+        // the wait below (a `poll`) would only cost a system call.
+        let mut look_first = ends.count().load(Ordering::Acquire) > 0;
         loop {
             ends.check_broken()?;
             // Wait for an item holding no lock: a consumer terminated here
             // takes nothing with it.
-            if !readable(ends.reader.as_fd(), deadline)? {
+            if !std::mem::take(&mut look_first) && !readable(ends.reader.as_fd(), deadline)? {
                 return Err(empty());
             }
             let Some(held) = ends.take(

@@ -30,6 +30,11 @@ pub(crate) const INLINE_MAX: usize = 16 * 1024;
 /// The header's top bit: the bytes are in the memfd that came with it.
 const IN_MEMFD: u64 = 1 << 63;
 
+thread_local! {
+    /// A small frame's buffer, kept from one `put` to the next.
+    static SPARE: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
 /// A frame ready to send.
 pub(crate) enum Outgoing {
     /// The header followed by the bytes.
@@ -58,7 +63,8 @@ impl Outgoing {
             return Err(too_big(len));
         }
         if 8 + bytes.len() <= INLINE_MAX {
-            let mut frame = Vec::with_capacity(8 + bytes.len());
+            let mut frame = SPARE.with(|spare| spare.take());
+            frame.clear();
             frame.extend_from_slice(&len.to_le_bytes());
             frame.extend_from_slice(bytes);
             return Ok(Outgoing::Inline(frame));
@@ -79,6 +85,14 @@ impl Outgoing {
             header: (len | IN_MEMFD).to_le_bytes(),
             file,
         })
+    }
+
+    /// Done with a frame that was sent from this thread: its buffer serves
+    /// the next one (a small item's `put` then allocates nothing).
+    pub(crate) fn recycle(self) {
+        if let Outgoing::Inline(frame) = self {
+            SPARE.with(|spare| spare.set(frame));
+        }
     }
 
     /// Tries once to send the frame without blocking.

@@ -23,6 +23,7 @@ fn run() -> Result<()> {
     match case.as_str() {
         "recv-into" => recv_into(),
         "send-range" => send_range(),
+        "closed-peer" => closed_peer(),
         "wait" => wait_case(),
         "listen" => listen(rest),
         "connect" => connect(rest),
@@ -107,6 +108,53 @@ fn echo_all((conn, end): (Connection, Connection)) -> Result<()> {
         got.push(String::from_utf8_lossy(&bytes).into_owned());
     }
     conn.send(&got)
+}
+
+fn close_and_go(conn: Connection) -> Result<()> {
+    drop(conn);
+    Ok(())
+}
+
+/// Writes to a raw pipe nobody reads: not a `Connection`, so SIGPIPE's
+/// default action (restored by `common::main`) ends this process.
+fn raw_broken_pipe(_: ()) -> Result<()> {
+    let (reader, writer) = nix::unistd::pipe()?;
+    drop(reader);
+    let _ = nix::unistd::write(&writer, b"x");
+    println!("raw write survived?!");
+    Ok(())
+}
+
+/// A `Connection` whose other end has gone: sending is an end-of-file
+/// error, not a SIGPIPE death, on both kinds of pipe; any other write to a
+/// broken pipe still dies of SIGPIPE, as `recipe | head` should.
+fn closed_peer() -> Result<()> {
+    for duplex in [true, false] {
+        let (reader, writer) = pipe(duplex)?;
+        let (mine, theirs) = if duplex {
+            (reader, writer)
+        } else {
+            (writer, reader)
+        };
+        let mut child = Process::with_args(close_and_go, theirs);
+        child.start()?;
+        child.join()?;
+        let err = mine.send_bytes(&[0u8; 100]).unwrap_err();
+        println!(
+            "duplex={duplex}: send to a closed end: eof={}",
+            err.is_eof()
+        );
+        let err = mine.send_bytes(&vec![0u8; 4 << 20]).unwrap_err();
+        println!("duplex={duplex}: again, 4 MiB: eof={}", err.is_eof());
+    }
+    let mut child = Process::with_args(raw_broken_pipe, ());
+    child.start()?;
+    child.join()?;
+    println!(
+        "raw write to a broken pipe: exit code {:?}",
+        child.exitcode()
+    );
+    Ok(())
 }
 
 /// `send_bytes_range`: Python's `send_bytes(buf, offset, size)`, bad

@@ -851,9 +851,10 @@ fn queue_exit_flush() -> Result<()> {
 fn pipe_bad_header() -> Result<()> {
     use std::os::fd::{AsFd, AsRawFd};
     for header in [u64::MAX, 1 << 40] {
-        let (a, b) = pipe(true)?;
+        // A one-way pipe: the sending end is one descriptor, written raw.
+        let (b, a) = pipe(false)?;
         let bytes = header.to_le_bytes();
-        // SAFETY: writing 8 bytes we own to a socket we own.
+        // SAFETY: writing 8 bytes we own to a pipe we own.
         let n = unsafe { libc::write(a.as_fd().as_raw_fd(), bytes.as_ptr().cast(), 8) };
         assert_eq!(n, 8);
         match b.recv_bytes() {
