@@ -574,7 +574,9 @@ impl Process {
         };
         let job = self.job.as_mut().map_err(|e| e.clone())?;
         let method = self.method.unwrap_or_else(get_start_method);
+        let starting = crate::timeline::blocked(&format!("start {}", self.name));
         let launched = start::start(method, &identity, job)?;
+        drop(starting);
         job.release_descriptors();
         let child = Arc::new(Child {
             pid: launched.pid,

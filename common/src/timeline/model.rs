@@ -234,12 +234,12 @@ fn lane(pid: i32, name: String, events: &[Event], lines: &[Line], last: u64) -> 
         (None, None) => Ending::Unknown("no end seen".into()),
     };
     let mut spans = Vec::new();
-    if let Some(spawned) = spawned {
+    if spawned.is_some() {
         let until = started.unwrap_or(to);
-        if until > spawned {
+        if until > from {
             spans.push(Span {
                 state: State::Starting,
-                from: spawned,
+                from,
                 to: until,
                 what: "starting".into(),
             });
@@ -306,7 +306,7 @@ fn waits(own: &[&Event], prints: &[(u64, String)], to: u64) -> Vec<Span> {
         spans.push(Span {
             state: State::Blocked,
             from,
-            to: next_print.unwrap_or(to),
+            to: next_print.unwrap_or(to).min(to),
             what,
         });
     }

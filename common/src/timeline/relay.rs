@@ -81,6 +81,9 @@ impl Relay {
         );
         let reader = datagram_socket()?;
         setsockopt(&reader, sockopt::PassCred, &true)?;
+        // The kernel stamps each datagram as it is written: a late reader
+        // does not make a line late.
+        setsockopt(&reader, sockopt::ReceiveTimestampns, &true)?;
         bind(
             reader.as_raw_fd(),
             &UnixAddr::new_abstract(name.as_bytes())?,
@@ -123,6 +126,16 @@ impl Relay {
     }
 }
 
+/// A kernel time stamp (wall clock) on the monotonic clock the records
+/// use: minus how far the two clocks are apart now.
+fn monotonic(wall: nix::sys::time::TimeSpec) -> u64 {
+    let now_wall = nix::time::clock_gettime(nix::time::ClockId::CLOCK_REALTIME)
+        .map_or(0, |t| t.tv_sec() as i128 * 1_000_000_000 + t.tv_nsec() as i128);
+    let now_mono = super::record::now() as i128;
+    let wall = wall.tv_sec() as i128 * 1_000_000_000 + wall.tv_nsec() as i128;
+    (wall - (now_wall - now_mono)).clamp(0, now_mono) as u64
+}
+
 /// The reader: pass every datagram on, note its lines, until `LAST` comes
 /// from this very process.
 fn pass_on(reader: OwnedFd, out: OwnedFd, lines: Arc<Mutex<Vec<Line>>>) {
@@ -132,8 +145,8 @@ fn pass_on(reader: OwnedFd, out: OwnedFd, lines: Arc<Mutex<Vec<Line>>>) {
     // A line cut over several writes waits here for its end.
     let mut partial: HashMap<i32, Vec<u8>> = HashMap::new();
     loop {
-        let mut space = nix::cmsg_space!(libc::ucred);
-        let (len, pid) = {
+        let mut space = nix::cmsg_space!(libc::ucred, libc::timespec);
+        let (len, pid, stamp) = {
             let mut iov = [IoSliceMut::new(&mut buffer)];
             let msg = match recvmsg::<()>(
                 reader.as_raw_fd(),
@@ -145,24 +158,22 @@ fn pass_on(reader: OwnedFd, out: OwnedFd, lines: Arc<Mutex<Vec<Line>>>) {
                 Err(nix::errno::Errno::EINTR) => continue,
                 Err(_) => break,
             };
-            let pid = msg
-                .cmsgs()
-                .ok()
-                .into_iter()
-                .flatten()
-                .find_map(|c| match c {
-                    ControlMessageOwned::ScmCredentials(creds) => Some(creds.pid()),
-                    _ => None,
-                })
-                .unwrap_or(0);
-            (msg.bytes, pid)
+            let (mut pid, mut stamp) = (0, None);
+            for c in msg.cmsgs().ok().into_iter().flatten() {
+                match c {
+                    ControlMessageOwned::ScmCredentials(creds) => pid = creds.pid(),
+                    ControlMessageOwned::ScmTimestampns(t) => stamp = Some(t),
+                    _ => {}
+                }
+            }
+            (msg.bytes, pid, stamp)
         };
         let bytes = &buffer[..len];
         if pid == me && bytes == LAST {
             break;
         }
         let _ = out.write_all(bytes);
-        let ns = super::record::now();
+        let ns = stamp.map_or_else(super::record::now, monotonic);
         let pending = partial.entry(pid).or_default();
         pending.extend_from_slice(bytes);
         let mut noted = lines.lock().unwrap_or_else(|p| p.into_inner());

@@ -288,15 +288,22 @@ fn draw_span(
         State::Sleeping => "sleep".into(),
         State::Starting => "starting".into(),
     };
+    // The words go inside the bar, on a white ground, where they fit.
     let size = 10.0;
-    if x >= label_end && text_width(&words, size) <= w.max(40.0) {
+    let needed = text_width(&words, size) + 6.0;
+    if x >= label_end && needed <= w {
         let _ = writeln!(
             s,
-            r##"<text x="{x:.1}" y="{:.1}" font-size="{size}" fill="#222">{}</text>"##,
-            top - 2.5,
+            r##"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="#fff" opacity="0.9"/><text x="{:.1}" y="{:.1}" font-size="{size}" fill="#000">{}</text>"##,
+            x + 2.0,
+            top + 1.5,
+            needed - 4.0,
+            BAR - 3.0,
+            x + 3.5,
+            top + BAR - 3.5,
             esc(&words)
         );
-        return x + text_width(&words, size) + 4.0;
+        return x + needed;
     }
     label_end
 }
