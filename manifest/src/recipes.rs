@@ -50,6 +50,10 @@ pub struct Extra {
     pub fails: bool,
     /// How to compare, if not as the recipe's main run.
     pub compare: Option<Compare>,
+    /// Capture this run's timeline too (`outputs/<recipe>-<label>.svg`),
+    /// for a page that shows it; the main run's is always captured.
+    #[serde(default)]
+    pub timeline: bool,
 }
 
 /// One run whose output a page shows, and how to check it again.
@@ -64,6 +68,8 @@ pub struct Capture {
     pub fails: bool,
     pub compare: Compare,
     pub file: PathBuf,
+    /// Where `cargo xtask outputs` draws this run (`--timeline`), if it does.
+    pub timeline: Option<PathBuf>,
 }
 
 impl Capture {
@@ -128,6 +134,7 @@ impl Recipe {
             fails: false,
             compare: self.compare.clone(),
             file: outputs.join(format!("{}.txt", self.name)),
+            timeline: Some(outputs.join(format!("{}.svg", self.name))),
         };
         let extras = self.extra.iter().map(|e| Capture {
             name: format!("{}-{}", self.name, e.label),
@@ -136,6 +143,9 @@ impl Recipe {
             fails: e.fails,
             compare: e.compare.clone().unwrap_or_else(|| self.compare.clone()),
             file: outputs.join(format!("{}-{}.txt", self.name, e.label)),
+            timeline: e
+                .timeline
+                .then(|| outputs.join(format!("{}-{}.svg", self.name, e.label))),
         });
         std::iter::once(main).chain(extras).collect()
     }

@@ -264,8 +264,13 @@ fn outputs(names: &[String]) -> Result {
     build_bins(false)?;
     for recipe in &recipes {
         for capture in recipe.captures() {
+            // The picture of the very run whose output the page shows.
+            let timeline = capture.timeline.iter().flat_map(|svg| {
+                [std::ffi::OsStr::new("--timeline"), svg.as_os_str()]
+            });
             let output = Command::new(built(&capture.bin))
                 .args(&capture.args)
+                .args(timeline)
                 .current_dir(workspace_root())
                 .output()
                 .map_err(|e| Failure::new(format!("cannot run {}: {e}", recipe.name)))?;
@@ -285,6 +290,9 @@ fn outputs(names: &[String]) -> Result {
                 .and_then(|()| std::fs::write(path, capture.render(&stdout, &stderr)))
                 .map_err(|e| Failure::new(format!("{}: {e}", path.display())))?;
             println!("xtask: wrote {}", path.display());
+            if let Some(svg) = &capture.timeline {
+                println!("xtask: wrote {}", svg.display());
+            }
         }
     }
     Ok(())

@@ -35,9 +35,10 @@ mod svg;
 pub use model::{Ending, Lane, Message, Run, Span, State};
 pub use svg::render;
 
+#[cfg(feature = "mpi")]
+pub(crate) use record::call;
 pub(crate) use record::{
-    PIPE, QUEUE, blocked, call, exited, reaped, received, sent, signalled, sleeping, spawned,
-    started,
+    PIPE, QUEUE, blocked, exited, reaped, received, sent, signalled, sleeping, spawned, started,
 };
 pub(crate) use relay::RELAY_THREAD;
 
@@ -102,6 +103,7 @@ pub(crate) fn child_env() -> Option<(&'static str, String)> {
     Some((VAR, format!("{}:{}", s.area.env_value(), s.relay.address())))
 }
 
+#[cfg(feature = "mpi")]
 /// An MPI rank of a recorded run: record, and send what it prints to the
 /// merger. Returns at once when the run is not recorded.
 pub(crate) fn join_as_rank(rank: i32) {

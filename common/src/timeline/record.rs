@@ -243,6 +243,7 @@ pub(crate) fn signalled(pid: i32, signal: i32) {
     record(Kind::Signal, pid.into(), signal as u64, "");
 }
 
+#[cfg(feature = "mpi")]
 pub(crate) fn call(what: &str) {
     record(Kind::Call, 0, 0, what);
 }

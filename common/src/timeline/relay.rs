@@ -64,6 +64,7 @@ fn connect_stdout(name: &str) -> Result<OwnedFd> {
 
 /// For an MPI rank: print through the merger. (Left as it was if that fails:
 /// the run still works, its lines are only missing from the picture.)
+#[cfg(feature = "mpi")]
 pub(crate) fn point_stdout_at(name: &str) {
     if let Ok(writer) = connect_stdout(name) {
         // Descriptor 1 is a copy; this one may go.
