@@ -118,6 +118,20 @@ fn split_env(value: &str) -> Option<(&str, &str)> {
     value.rsplit_once(':')
 }
 
+/// Starts recording this process and the children it starts from now on,
+/// as `--timeline` does for a recipe: for a program that does not go
+/// through [`crate::run`] (the benchmarks measure what recording costs).
+/// Standard output is caught until [`finish`].
+pub fn start(path: &Path) -> Result<()> {
+    begin(path, false)
+}
+
+/// Stops the recording [`start`] began and draws it; recording is off
+/// again afterwards.
+pub fn finish() -> Result<()> {
+    end(0)
+}
+
 /// Ends the run's recording, if one is on: stops catching output, reads
 /// the records and writes the picture. `code` is this process's exit code.
 pub(crate) fn end(code: i32) -> Result<()> {
@@ -128,6 +142,7 @@ pub(crate) fn end(code: i32) -> Result<()> {
         record::exited(code, "");
     }
     let lines = session.relay.stop();
+    record::uninstall();
     let records = session.area.read();
     let run = Run::build(&records, &lines, session.launcher);
     std::fs::write(&session.path, render(&run)).map_err(|e| {

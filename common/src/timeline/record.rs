@@ -159,6 +159,12 @@ pub(crate) fn install(area: &Area) -> Result<()> {
     Ok(())
 }
 
+/// Stops recording in this process (the area stays mapped: a thread may
+/// still be writing a record into it).
+pub(crate) fn uninstall() {
+    BASE.store(std::ptr::null_mut(), Ordering::Release);
+}
+
 fn decode(slot: &Slot) -> Option<Event> {
     let head = slot[1].load(Ordering::Acquire);
     let kind = Kind::from(head >> 32)?;

@@ -98,7 +98,7 @@ pub fn render(run: &Run) -> String {
     let names: Vec<&str> = run.lanes.iter().map(|l| l.name.as_str()).collect();
     let _ = write!(
         s,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" role="img" font-family="DejaVu Sans, Verdana, sans-serif" font-size="12">
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" style="max-width:100%;height:auto" role="img" font-family="DejaVu Sans, Verdana, sans-serif" font-size="12">
 <title>Timeline of a run: {lanes} processes ({})</title>
 <defs>
 <pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="{BLOCKED}"/><line x1="0" y1="0" x2="0" y2="6" stroke="#000" stroke-width="2"/></pattern>
@@ -257,6 +257,11 @@ fn draw_span(
     label_end: f64,
 ) -> f64 {
     let x = scale.x(span.from);
+    // A wait too short to see is not drawn: thousands of them (a lock
+    // taken in a loop) would only make the file big.
+    if scale.x(span.to) - x < 0.5 {
+        return label_end;
+    }
     let w = (scale.x(span.to) - x).max(1.5);
     let top = y - BAR / 2.0;
     let (shape, word) = match span.state {
