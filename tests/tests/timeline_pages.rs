@@ -38,7 +38,12 @@ window.addEventListener('load', () => {
 /// Runs Chromium with `args`, killing it if it takes more than a minute.
 fn chromium(args: &[&str]) -> String {
     let mut child = Command::new("chromium")
-        .args(["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"])
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+        ])
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

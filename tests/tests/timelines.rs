@@ -92,7 +92,10 @@ fn every_page_shows_its_run_and_each_picture_has_a_lane_per_process() {
             let svg = std::fs::read_to_string(svg_path).unwrap_or_else(|e| {
                 panic!("{}: {e} (run `cargo xtask outputs`)", svg_path.display())
             });
-            assert!(!svg.contains("\n\n"), "{file}: a blank line ends the page's HTML");
+            assert!(
+                !svg.contains("\n\n"),
+                "{file}: a blank line ends the page's HTML"
+            );
             let names = lanes(&svg);
             assert_eq!(
                 names.len(),
@@ -100,8 +103,7 @@ fn every_page_shows_its_run_and_each_picture_has_a_lane_per_process() {
                 "{file}: lanes {names:?}"
             );
             if recipe.is_mpi() {
-                let ranks: Vec<String> =
-                    (0..names.len()).map(|r| format!("process {r}")).collect();
+                let ranks: Vec<String> = (0..names.len()).map(|r| format!("process {r}")).collect();
                 assert_eq!(names, ranks, "{file}");
             } else {
                 assert_eq!(names[0], "MainProcess", "{file}");
@@ -120,7 +122,10 @@ fn kill_draws_the_child_ended_by_sigterm_and_the_signal_sent() {
     let svg = take(&path);
     assert_eq!(lanes(&svg), ["MainProcess", "Process-1"]);
     assert!(lane(&svg, "Process-1").contains("SIGTERM (-15)"), "{svg}");
-    assert!(lane(&svg, "MainProcess").contains("join Process-1"), "{svg}");
+    assert!(
+        lane(&svg, "MainProcess").contains("join Process-1"),
+        "{svg}"
+    );
     assert!(svg.contains(r#"<g class="signal"><title>SIGTERM sent to Process-1"#));
     // What the parent printed is on its lane, to hover.
     assert!(svg.contains("MainProcess printed: Process exit code: -15"));
@@ -145,7 +150,12 @@ fn queue_draws_an_arrow_per_item_and_the_consumers_naps() {
     );
     assert!(lane(&svg, &consumer).contains(r#"class="sleeping""#));
     // The output itself is untouched by the recording.
-    assert_eq!(out.stdout.matches("popped from").count(), 4, "{}", out.stdout);
+    assert_eq!(
+        out.stdout.matches("popped from").count(),
+        4,
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -182,7 +192,10 @@ fn a_deadlock_shows_both_ranks_blocked_in_receive_until_the_watchdog() {
     assert_eq!(lanes(&svg), names);
     for (me, partner) in [(1, 5), (5, 1)] {
         let g = lane(&svg, &format!("process {me}"));
-        assert!(g.contains(&format!("blocked in receive from rank {partner}")), "{g}");
+        assert!(
+            g.contains(&format!("blocked in receive from rank {partner}")),
+            "{g}"
+        );
         assert!(g.contains("exit 3 (watchdog)"), "{g}");
     }
     // Nothing was sent, so no arrow.
@@ -200,7 +213,10 @@ fn an_mpi_exchange_draws_its_messages() {
     assert_eq!(lanes(&svg).len(), 6);
     assert!(svg.contains("MPI: process 1 to process 5"), "{svg}");
     assert!(svg.contains("MPI: process 5 to process 1"), "{svg}");
-    assert!(svg.contains("process 5 printed: data received is = a"), "{svg}");
+    assert!(
+        svg.contains("process 5 printed: data received is = a"),
+        "{svg}"
+    );
 }
 
 #[test]

@@ -265,9 +265,10 @@ fn outputs(names: &[String]) -> Result {
     for recipe in &recipes {
         for capture in recipe.captures() {
             // The picture of the very run whose output the page shows.
-            let timeline = capture.timeline.iter().flat_map(|svg| {
-                [std::ffi::OsStr::new("--timeline"), svg.as_os_str()]
-            });
+            let timeline = capture
+                .timeline
+                .iter()
+                .flat_map(|svg| [std::ffi::OsStr::new("--timeline"), svg.as_os_str()]);
             let output = Command::new(built(&capture.bin))
                 .args(&capture.args)
                 .args(timeline)

@@ -376,6 +376,7 @@ impl Child {
 /// a program ends. Called by [`crate::main`], in parents and children alike.
 pub(crate) fn finish_children() {
     let children = lock(&CHILDREN).clone();
+    let _wait = crate::timeline::blocked("join children at exit");
     for child in children.iter().filter(|c| c.daemon) {
         let _ = child.signal(Signal::SIGTERM);
     }

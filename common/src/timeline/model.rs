@@ -195,10 +195,21 @@ impl Run {
 /// One process's lane: its start, waits, lines and end.
 fn lane(pid: i32, name: String, events: &[Event], lines: &[Line], last: u64) -> Lane {
     let own: Vec<&Event> = events.iter().filter(|e| e.pid == pid).collect();
+    // A child exists from the moment its parent begins to start it (the
+    // parent learns its pid only when that is done).
     let spawned = events
         .iter()
         .find(|e| e.kind == Kind::Spawned && e.a as i32 == pid)
-        .map(|e| e.ns);
+        .map(|s| {
+            let starting = format!("start {}", s.text);
+            events
+                .iter()
+                .rev()
+                .find(|e| {
+                    e.pid == s.pid && e.ns <= s.ns && e.kind == Kind::Begin && e.text == starting
+                })
+                .map_or(s.ns, |e| e.ns)
+        });
     let started = own.iter().find(|e| e.kind == Kind::Start).map(|e| e.ns);
     let exit = own.iter().find(|e| e.kind == Kind::Exit);
     let reaped = events
@@ -426,6 +437,8 @@ mod tests {
     fn a_terminated_child_gets_a_lane_its_signal_and_its_wait() {
         let events = [
             ev(0, 10, Kind::Start, -1, 0, "MainProcess"),
+            ev(5, 10, Kind::Begin, 1, 0, "start Process-1"),
+            ev(9, 10, Kind::End, 0, 0, ""),
             ev(10, 10, Kind::Spawned, 11, 0, "Process-1"),
             ev(20, 11, Kind::Start, -1, 0, "Process-1"),
             ev(25, 11, Kind::Begin, 2, 0, "sleep"),
@@ -445,7 +458,7 @@ mod tests {
         let child = &run.lanes[1];
         assert_eq!(
             (child.name.as_str(), child.from, child.to),
-            ("Process-1", 10, 40)
+            ("Process-1", 5, 40)
         );
         assert_eq!(child.ending, Ending::Signalled(15));
         assert_eq!(child.ending.label(), "SIGTERM (-15)");
@@ -457,13 +470,14 @@ mod tests {
             .collect();
         assert_eq!(
             states,
-            [(State::Starting, 10, 20), (State::Sleeping, 25, 40)]
+            [(State::Starting, 5, 20), (State::Sleeping, 25, 40)]
         );
         assert_eq!(run.signals.len(), 1);
         assert_eq!((run.signals[0].from, run.signals[0].to), (0, 1));
         assert_eq!(run.signals[0].what, "SIGTERM");
         assert_eq!(run.lanes[0].ending, Ending::Exited(0, String::new()));
-        assert_eq!(run.lanes[0].spans[0].what, "join Process-1");
+        assert_eq!(run.lanes[0].spans[0].what, "start Process-1");
+        assert_eq!(run.lanes[0].spans[1].what, "join Process-1");
     }
 
     #[test]

@@ -130,8 +130,9 @@ impl Relay {
 /// A kernel time stamp (wall clock) on the monotonic clock the records
 /// use: minus how far the two clocks are apart now.
 fn monotonic(wall: nix::sys::time::TimeSpec) -> u64 {
-    let now_wall = nix::time::clock_gettime(nix::time::ClockId::CLOCK_REALTIME)
-        .map_or(0, |t| t.tv_sec() as i128 * 1_000_000_000 + t.tv_nsec() as i128);
+    let now_wall = nix::time::clock_gettime(nix::time::ClockId::CLOCK_REALTIME).map_or(0, |t| {
+        t.tv_sec() as i128 * 1_000_000_000 + t.tv_nsec() as i128
+    });
     let now_mono = super::record::now() as i128;
     let wall = wall.tv_sec() as i128 * 1_000_000_000 + wall.tv_nsec() as i128;
     (wall - (now_wall - now_mono)).clamp(0, now_mono) as u64

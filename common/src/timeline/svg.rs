@@ -31,16 +31,14 @@ fn esc(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// A time in seconds as the axis says it.
+/// A time in seconds as the axis says it, with as many decimals as the
+/// step needs.
 fn seconds(s: f64, step: f64) -> String {
-    if step >= 1.0 {
-        format!("{s:.0} s")
-    } else if step >= 0.1 {
-        format!("{s:.1} s")
-    } else if step >= 0.01 {
-        format!("{s:.2} s")
+    let decimals = |step: f64| (-step.log10().floor()).max(0.0) as usize;
+    if step >= 0.1 {
+        format!("{s:.*} s", decimals(step))
     } else {
-        format!("{:.0} ms", s * 1e3)
+        format!("{:.*} ms", decimals(step * 1e3), s * 1e3)
     }
 }
 
@@ -190,12 +188,14 @@ fn draw_lane(s: &mut String, i: usize, lane: &Lane, scale: &Scale) {
             y - LANE / 2.0
         );
     }
+    // A long name is cut to fit; hovering shows it whole.
     let _ = writeln!(
         s,
-        r##"<text x="{:.1}" y="{:.1}" text-anchor="end" font-weight="bold">{}</text>"##,
+        r##"<text x="{:.1}" y="{:.1}" text-anchor="end" font-weight="bold" font-size="11.5"><title>{}</title>{}</text>"##,
         NAMES - 8.0,
         y + 4.0,
-        esc(&cut(&lane.name, 18))
+        esc(&lane.name),
+        esc(&cut(&lane.name, 15))
     );
     // Running: the whole life, solid; waits are drawn over it.
     let _ = writeln!(
@@ -442,5 +442,8 @@ mod tests {
         assert_eq!(tick_step(0.35), 0.05);
         assert_eq!(seconds(1.5, 0.5), "1.5 s");
         assert_eq!(seconds(0.004, 0.002), "4 ms");
+        assert_eq!(seconds(0.0015, 0.0005), "1.5 ms");
+        assert_eq!(seconds(20.0, 5.0), "20 s");
+        assert_eq!(seconds(0.02, 0.01), "20 ms");
     }
 }
