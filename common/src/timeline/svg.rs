@@ -9,8 +9,8 @@ use std::fmt::Write as _;
 
 /// The picture's width in pixels: the book's text column is 750.
 pub const WIDTH: f64 = 720.0;
-const NAMES: f64 = 130.0;
-const ENDINGS: f64 = 118.0;
+const NAMES: f64 = 140.0;
+const ENDINGS: f64 = 112.0;
 const PLOT: f64 = WIDTH - NAMES - ENDINGS - 12.0;
 const TOP: f64 = 34.0;
 const LANE: f64 = 34.0;
@@ -58,14 +58,19 @@ fn text_width(text: &str, size: f64) -> f64 {
     text.chars().count() as f64 * size * 0.58
 }
 
+/// `text` in at most `max` characters: its start and its end, which tell
+/// `SpawnPoolWorker-1` from `SpawnPoolWorker-2`.
 fn cut(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let mut short: String = text.chars().take(max.saturating_sub(1)).collect();
-        short.push('…');
-        short
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= max {
+        return text.to_string();
     }
+    let head = max / 2;
+    let tail = max - head - 1;
+    let mut short: String = chars[..head].iter().collect();
+    short.push('…');
+    short.extend(&chars[chars.len() - tail..]);
+    short
 }
 
 struct Scale {
@@ -191,11 +196,11 @@ fn draw_lane(s: &mut String, i: usize, lane: &Lane, scale: &Scale) {
     // A long name is cut to fit; hovering shows it whole.
     let _ = writeln!(
         s,
-        r##"<text x="{:.1}" y="{:.1}" text-anchor="end" font-weight="bold" font-size="11.5"><title>{}</title>{}</text>"##,
+        r##"<text x="{:.1}" y="{:.1}" text-anchor="end" font-weight="bold" font-size="11"><title>{}</title>{}</text>"##,
         NAMES - 8.0,
         y + 4.0,
         esc(&lane.name),
-        esc(&cut(&lane.name, 15))
+        esc(&cut(&lane.name, 17))
     );
     // Running: the whole life, solid; waits are drawn over it.
     let _ = writeln!(
@@ -434,6 +439,12 @@ mod tests {
             let x: f64 = x.split('"').next().unwrap().parse().unwrap();
             assert!(x < WIDTH, "x={x}");
         }
+    }
+
+    #[test]
+    fn long_names_keep_their_start_and_their_end() {
+        assert_eq!(cut("NO_background_process", 17), "NO_backg…_process");
+        assert_eq!(cut("MainProcess", 16), "MainProcess");
     }
 
     #[test]
