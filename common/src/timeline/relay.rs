@@ -16,8 +16,9 @@ use std::io::{IoSliceMut, Write};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::sync::{Arc, Mutex};
 
-/// The name of the reader thread (the fork start method does not count it).
-pub(crate) const RELAY_THREAD: &str = "cookbook-timeline";
+/// The name of the reader thread (the fork start method does not count
+/// it); 15 bytes at most, as the kernel keeps thread names.
+pub(crate) const RELAY_THREAD: &str = "timeline-relay";
 
 /// The datagram the merger sends itself when everybody else has ended.
 const LAST: &[u8] = b"\0cookbook-timeline-end\0";
