@@ -21,8 +21,8 @@
 //!   merger) is told by the kernel which process wrote each datagram, notes
 //!   the line, and passes the bytes on to the real standard output in the
 //!   order they were written.
-//! - At the end the merger reads the records, pairs them ([`model`]) and
-//!   draws the picture ([`svg`]).
+//! - At the end the merger reads the records, pairs them ([`Run`]) and
+//!   draws the picture ([`render`]).
 //!
 //! Off (no `--timeline`), every recording point is one check of a
 //! process-wide `OnceLock` that holds `None`.

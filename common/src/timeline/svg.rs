@@ -271,7 +271,7 @@ fn draw_span(
     let top = y - BAR / 2.0;
     let (shape, word) = match span.state {
         State::Blocked => (
-            format!(r##"fill="url(#hatch)" stroke="#000" stroke-width="0.8""##),
+            r##"fill="url(#hatch)" stroke="#000" stroke-width="0.8""##.to_string(),
             "blocked",
         ),
         State::Sleeping => (
