@@ -80,14 +80,20 @@ struct Picture {
 }
 
 /// Lays out `page` at `width` px and returns the column's edges and the pictures.
-fn measure(page: &Path, width: u32) -> ((f64, f64), Vec<Picture>) {
+fn measure(page: &Path, width: u32, profile: &str) -> ((f64, f64), Vec<Picture>) {
     let html = std::fs::read_to_string(page).unwrap();
     // Beside the page, so that its styles and scripts load as they would.
-    let probe = page.with_extension("probe.html");
+    let probe = page.with_extension(format!("probe-{width}.html"));
     std::fs::write(&probe, html.replace("</body>", &format!("{PROBE}</body>"))).unwrap();
     let url = format!("file://{}", probe.display());
     let size = format!("--window-size={width},2000");
-    let dom = chromium(&[&size, "--virtual-time-budget=5000", "--dump-dom", &url]);
+    let dom = chromium(&[
+        profile,
+        &size,
+        "--virtual-time-budget=5000",
+        "--dump-dom",
+        &url,
+    ]);
     let _ = std::fs::remove_file(&probe);
     let report = dom
         .split(r#"<pre id="timeline-probe">"#)
@@ -128,56 +134,82 @@ fn build_book() -> PathBuf {
     out
 }
 
+/// What is wrong with one recipe's page, if anything.
+fn check_page(book: &Path, shots: &Path, recipe: &manifest::Recipe, profile: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let page = book
+        .join(&recipe.chapter)
+        .join(format!("{}.html", recipe.name));
+    let wanted = recipe
+        .captures()
+        .iter()
+        .filter(|c| c.timeline.is_some())
+        .count();
+    // A desktop (sidebar open, 750 px column) and a phone.
+    for width in [1280, 420] {
+        let ((left, right), pictures) = measure(&page, width, profile);
+        if pictures.len() < wanted {
+            problems.push(format!(
+                "{} at {width} px: {} of {wanted} pictures shown",
+                recipe.name,
+                pictures.len()
+            ));
+        }
+        for p in &pictures {
+            if p.width < 200.0 || p.height < 60.0 || p.lanes == 0 {
+                problems.push(format!(
+                    "{} at {width} px: a picture drawn {:.0} x {:.0} px with {} lanes",
+                    recipe.name, p.width, p.height, p.lanes
+                ));
+            }
+            if p.left < left - 1.0 || p.right > right + 1.0 {
+                problems.push(format!(
+                    "{} at {width} px: a picture spans {:.0}..{:.0} px, outside the column {left:.0}..{right:.0}",
+                    recipe.name, p.left, p.right
+                ));
+            }
+        }
+    }
+    let shot = shots.join(format!("{}.png", recipe.name));
+    let _ = std::fs::remove_file(&shot);
+    chromium(&[
+        profile,
+        &format!("--screenshot={}", shot.display()),
+        "--window-size=1280,2400",
+        &format!("file://{}", page.display()),
+    ]);
+    let bytes = std::fs::metadata(&shot).map(|m| m.len()).unwrap_or(0);
+    if bytes < 10_000 {
+        problems.push(format!("{}: screenshot of {bytes} bytes", recipe.name));
+    }
+    problems
+}
+
 #[test]
 fn every_recipe_page_shows_its_pictures_whole_within_the_column() {
     let book = build_book();
     let shots = workspace_root().join("target/timeline-pages");
-    let mut problems = Vec::new();
-    for recipe in manifest::load().recipe {
-        let page = book
-            .join(&recipe.chapter)
-            .join(format!("{}.html", recipe.name));
-        let wanted = recipe
-            .captures()
-            .iter()
-            .filter(|c| c.timeline.is_some())
-            .count();
-        // A desktop (sidebar open, 750 px column) and a phone.
-        for width in [1280, 420] {
-            let ((left, right), pictures) = measure(&page, width);
-            if pictures.len() < wanted {
-                problems.push(format!(
-                    "{} at {width} px: {} of {wanted} pictures shown",
-                    recipe.name,
-                    pictures.len()
-                ));
-            }
-            for p in &pictures {
-                if p.width < 200.0 || p.height < 60.0 || p.lanes == 0 {
-                    problems.push(format!(
-                        "{} at {width} px: a picture drawn {:.0} x {:.0} px with {} lanes",
-                        recipe.name, p.width, p.height, p.lanes
-                    ));
+    let recipes = manifest::load().recipe;
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let problems = std::sync::Mutex::new(Vec::new());
+    // A few browsers at once, each with a profile of its own.
+    std::thread::scope(|scope| {
+        for worker in 0..3 {
+            let (book, shots, recipes, next, problems) =
+                (&book, &shots, &recipes, &next, &problems);
+            scope.spawn(move || {
+                let dir = shots.join(format!("profile-{worker}"));
+                let profile = format!("--user-data-dir={}", dir.display());
+                while let Some(recipe) =
+                    recipes.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                {
+                    let found = check_page(book, shots, recipe, &profile);
+                    problems.lock().unwrap().extend(found);
                 }
-                if p.left < left - 1.0 || p.right > right + 1.0 {
-                    problems.push(format!(
-                        "{} at {width} px: a picture spans {:.0}..{:.0} px, outside the column {left:.0}..{right:.0}",
-                        recipe.name, p.left, p.right
-                    ));
-                }
-            }
+                let _ = std::fs::remove_dir_all(&dir);
+            });
         }
-        let shot = shots.join(format!("{}.png", recipe.name));
-        let _ = std::fs::remove_file(&shot);
-        chromium(&[
-            &format!("--screenshot={}", shot.display()),
-            "--window-size=1280,2400",
-            &format!("file://{}", page.display()),
-        ]);
-        let bytes = std::fs::metadata(&shot).map(|m| m.len()).unwrap_or(0);
-        if bytes < 10_000 {
-            problems.push(format!("{}: screenshot of {bytes} bytes", recipe.name));
-        }
-    }
+    });
+    let problems = problems.into_inner().unwrap();
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
