@@ -98,9 +98,16 @@ impl Relay {
         let lines = Arc::new(Mutex::new(Vec::new()));
         let out = saved.try_clone()?;
         let noted = lines.clone();
+        // The thread names itself as it starts: wait for that, or the fork
+        // start method, counting threads by name, would count it as ours.
+        let (named, is_named) = std::sync::mpsc::channel();
         let thread = std::thread::Builder::new()
             .name(RELAY_THREAD.into())
-            .spawn(move || pass_on(reader, out, noted))?;
+            .spawn(move || {
+                let _ = named.send(());
+                pass_on(reader, out, noted)
+            })?;
+        let _ = is_named.recv();
         let writer = connect_stdout(&name)?;
         Ok(Relay {
             name,
