@@ -157,6 +157,14 @@ pub fn all() -> Vec<Case> {
             |s| rtt_pipe(s.n(20_000, 1000)),
         )),
         pinned(case(
+            "rtt_pipe_timeline",
+            "rtt",
+            "Pipe (common), recorded by --timeline",
+            Unit::Seconds,
+            false,
+            |s| rtt_pipe_recorded(s.n(20_000, 1000)),
+        )),
+        pinned(case(
             "rtt_queue",
             "rtt",
             "Queue (common)",
@@ -587,6 +595,21 @@ fn rtt_pipe(n: u64) -> Result<f64> {
     drop(mine);
     child.join()?;
     Ok(t)
+}
+
+/// [`rtt_pipe`] while `--timeline` records both processes: what the
+/// recording costs a round trip (four records on each side).
+fn rtt_pipe_recorded(n: u64) -> Result<f64> {
+    let svg = std::env::temp_dir().join(format!(
+        "cookbook-bench-timeline-{}.svg",
+        std::process::id()
+    ));
+    common::timeline::start(&svg)?;
+    let t = rtt_pipe(n);
+    let drawn = common::timeline::finish();
+    let _ = std::fs::remove_file(&svg);
+    drawn?;
+    t
 }
 
 /// Messages for the queue echo: `None` says stop.

@@ -2,7 +2,8 @@
 //! stderr that names the value and what is allowed, exit code 2.
 //!
 //! A recipe declares only its own flags; [`crate::run`] adds
-//! `--start-method` ([`StartArgs`]) and `crate::mpi::run` adds `--np`, so
+//! `--start-method` and `--timeline` ([`StartArgs`]) and `crate::mpi::run`
+//! adds `--np` and `--timeline`, so
 //! that no recipe repeats that plumbing.
 
 use crate::StartMethod;
@@ -10,7 +11,7 @@ use clap::error::ErrorKind;
 use clap::{Args, FromArgMatches, Parser};
 
 /// The `--start-method` flag every multiprocessing recipe takes.
-#[derive(clap::Args, Debug, Clone, Copy)]
+#[derive(clap::Args, Debug, Clone)]
 pub struct StartArgs {
     /// How child processes are started: `spawn` runs this program again and
     /// hands the child its target (safe in any parent); `fork` copies the
@@ -19,6 +20,11 @@ pub struct StartArgs {
     /// (safe and fast: Python 3.14's default).
     #[arg(long, value_enum, default_value_t = StartMethod::Spawn)]
     pub start_method: StartMethod,
+    /// Draw what every process of this run did, and when, into FILE.svg:
+    /// running, blocked, sleeping, the lines each printed, the messages
+    /// between them, how each ended
+    #[arg(long, value_name = "FILE.svg", value_parser = crate::timeline::svg_path)]
+    pub timeline: Option<std::path::PathBuf>,
 }
 
 /// Parses the command line into `T`. `--help` and `--version` print and

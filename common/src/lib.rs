@@ -26,6 +26,7 @@
 //! - [`Pool`]: long-lived worker processes that run many tasks.
 //! - [`sleep`]: the book's pacing, scaled by `COOKBOOK_TIME_SCALE`.
 //! - [`cli`]: flags shared by the recipes, and one-line errors for bad ones.
+//! - [`timeline`]: `--timeline FILE.svg`, a picture of what each process did.
 //! - `mpi` (with the `mpi` feature): how an MPI recipe gets its ranks.
 
 #![warn(missing_docs)]
@@ -46,6 +47,7 @@ mod queue;
 mod shm;
 mod sync;
 mod time;
+pub mod timeline;
 
 pub use connection::{Address, Listener, wait};
 pub use error::{Error, Kind, Result};
@@ -98,15 +100,21 @@ pub fn main(body: impl FnOnce() -> Result<()>) -> ExitCode {
     process::finish_children();
     queue::flush_all();
     process::shutdown_forkserver();
-    match outcome {
-        Ok(Ok(())) => ExitCode::SUCCESS,
+    let code = match outcome {
+        Ok(Ok(())) => 0,
         Ok(Err(e)) => {
             eprintln!("error: {e}");
-            ExitCode::from(e.exit_code())
+            e.exit_code()
         }
         // The panic hook has already printed the message.
-        Err(_) => ExitCode::from(101),
+        Err(_) => 101,
+    };
+    // With `--timeline`: every child has ended, so the picture is whole.
+    if let Err(e) = timeline::end(code.into()) {
+        eprintln!("error: {e}");
+        return ExitCode::from(1);
     }
+    ExitCode::from(code)
 }
 // ANCHOR_END: main
 
@@ -134,6 +142,9 @@ pub fn run<T: clap::Parser>(body: impl FnOnce(T) -> Result<()>) -> ExitCode {
         // and exits inside `main`, and never reads the parent's flags.
         let (args, start) = cli::parse_with::<T, cli::StartArgs>();
         set_start_method(start.start_method);
+        if let Some(path) = &start.timeline {
+            timeline::begin(path, false)?;
+        }
         body(args)
     })
 }

@@ -13,12 +13,17 @@ use mpi::topology::{Communicator, SimpleCommunicator};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Command, ExitCode};
 
-/// The `--np` flag every MPI recipe takes.
-#[derive(clap::Args, Debug, Clone, Copy)]
+/// The `--np` and `--timeline` flags every MPI recipe takes.
+#[derive(clap::Args, Debug, Clone, Default)]
 pub struct MpiArgs {
     /// How many ranks to start when not run under mpiexec [default: the recipe's own]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
     pub np: Option<u32>,
+    /// Draw what every rank of this run did, and when, into FILE.svg:
+    /// running, blocked in a watched call, the lines each printed, how
+    /// each ended
+    #[arg(long, value_name = "FILE.svg", value_parser = crate::timeline::svg_path)]
+    pub timeline: Option<std::path::PathBuf>,
 }
 
 /// How a recipe wants to be launched: its default rank count, and the
@@ -90,7 +95,31 @@ impl Launch {
         body: impl FnOnce(&T, &SimpleCommunicator) -> Result<()>,
     ) -> ExitCode {
         let (args, mpi) = crate::cli::parse_with::<T, MpiArgs>();
-        self.run(mpi.np, |world| body(&args, world))
+        self.run_with(&mpi, |world| body(&args, world))
+    }
+
+    /// [`Launch::run`] with every shared flag: `--np`, and `--timeline`,
+    /// which the process that starts the launcher records and draws.
+    pub fn run_with(
+        self,
+        flags: &MpiArgs,
+        body: impl FnOnce(&SimpleCommunicator) -> Result<()>,
+    ) -> ExitCode {
+        match &flags.timeline {
+            Some(path) if !under_launcher() => {
+                if let Err(e) = crate::timeline::begin(path, true) {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(e.exit_code());
+                }
+                let code = self.run(flags.np, body);
+                if let Err(e) = crate::timeline::end(0) {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(1);
+                }
+                code
+            }
+            _ => self.run(flags.np, body),
+        }
     }
 
     // ANCHOR: run
@@ -104,7 +133,9 @@ impl Launch {
         // As in `crate::main`: printing into a closed pipe ends the process quietly.
         crate::cli::default_sigpipe();
         let outcome = if under_launcher() {
+            // Recorded after `run_rank`, where MPI is finalised.
             self.run_rank(np, body)
+                .inspect(|&code| crate::timeline::exited(code.into(), ""))
         } else if std::env::var_os(RELAUNCHED).is_some() {
             // Started by the launcher we ran, yet not as a rank we can see:
             // relaunching again would go on for ever.
@@ -119,7 +150,7 @@ impl Launch {
             self.check(np).and_then(|()| relaunch(np))
         };
         match outcome {
-            Ok(code) => code,
+            Ok(code) => ExitCode::from(code),
             Err(e) => {
                 eprintln!("error: {e}");
                 ExitCode::from(e.exit_code())
@@ -132,7 +163,7 @@ impl Launch {
         self,
         np: Option<u32>,
         body: impl FnOnce(&SimpleCommunicator) -> Result<()>,
-    ) -> Result<ExitCode> {
+    ) -> Result<u8> {
         // ANCHOR: initialize
         let universe = mpi::initialize().ok_or_else(|| Error::new("MPI was initialised twice"))?;
         let world = universe.world();
@@ -159,15 +190,19 @@ impl Launch {
             if rank == 0 {
                 eprintln!("error: {e}");
             }
-            return Ok(ExitCode::from(e.exit_code()));
+            return Ok(e.exit_code());
         }
-        match body(&world) {
-            Ok(()) => Ok(ExitCode::SUCCESS),
+        crate::timeline::join_as_rank(rank);
+        let code = match body(&world) {
+            Ok(()) => 0,
             Err(e) => {
                 eprintln!("error: rank {rank}: {e}");
-                Ok(ExitCode::from(e.exit_code()))
+                e.exit_code()
             }
-        }
+        };
+        // Until the exit: MPI_Finalize waits for the other ranks.
+        crate::timeline::call("finalize");
+        Ok(code)
     }
 }
 
@@ -177,7 +212,7 @@ const RELAUNCHED: &str = "COOKBOOK_MPI_RELAUNCHED";
 // ANCHOR: relaunch
 /// Runs this program again under the launcher, `np` ranks, same flags, and
 /// returns the launcher's exit code.
-fn relaunch(np: u32) -> Result<ExitCode> {
+fn relaunch(np: u32) -> Result<u8> {
     // `MPIEXEC` may carry the launcher's own flags: `MPIEXEC="mpiexec -f hosts"`.
     let launcher = std::env::var("MPIEXEC").unwrap_or_else(|_| "mpiexec".into());
     let mut words = launcher.split_whitespace();
@@ -196,7 +231,8 @@ fn relaunch(np: u32) -> Result<ExitCode> {
         .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
         .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
         .env("OMPI_MCA_rmaps_base_oversubscribe", "1")
-        .env("PRTE_MCA_rmaps_default_mapping_policy", ":oversubscribe");
+        .env("PRTE_MCA_rmaps_default_mapping_policy", ":oversubscribe")
+        .envs(crate::timeline::child_env());
     // SAFETY: prctl is async-signal-safe.
     unsafe {
         command.pre_exec(|| {
@@ -211,9 +247,9 @@ fn relaunch(np: u32) -> Result<ExitCode> {
         ))
     })?;
     Ok(match (status.code(), status.signal()) {
-        (Some(code), _) => ExitCode::from(code.clamp(0, 255) as u8),
-        (None, Some(sig)) => ExitCode::from((128 + sig).clamp(0, 255) as u8),
-        _ => ExitCode::FAILURE,
+        (Some(code), _) => code.clamp(0, 255) as u8,
+        (None, Some(sig)) => (128 + sig).clamp(0, 255) as u8,
+        _ => 1,
     })
 }
 // ANCHOR_END: relaunch
@@ -248,6 +284,7 @@ impl Watchdog {
                     limit.as_secs_f64()
                 );
                 let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
+                crate::timeline::exited(3, "watchdog");
                 // Give the partner's watchdog, which started at about the same
                 // time, the moment it needs to report too: the first rank to
                 // exit makes the launcher kill all the others.
@@ -262,8 +299,10 @@ impl Watchdog {
 
     /// Records the blocking call the rank is about to make.
     pub fn enter(&self, call: impl Into<String>) {
+        let call = call.into();
+        crate::timeline::call(&call);
         if let Ok(mut current) = self.call.lock() {
-            *current = call.into();
+            *current = call;
         }
     }
 

@@ -185,6 +185,7 @@ impl Connection {
     /// refused header, a message cut short) breaks the end for good.
     fn receiving<R>(&self, receive: impl FnOnce() -> Result<R>) -> Result<R> {
         self.check_readable()?;
+        let _wait = crate::timeline::blocked("recv");
         let _turn = take(&self.local.receiving);
         let result = receive();
         // A message that did not fit the caller's buffer was read whole: the
@@ -210,6 +211,7 @@ impl Connection {
     pub fn recv<T: DeserializeOwned>(&self) -> Result<T> {
         let frame = self.receiving(|| {
             with_frame(self.fd.as_fd(), None, &|| Ok(()), |bytes| {
+                crate::timeline::received(crate::timeline::PIPE, bytes);
                 Ok(postcard::from_bytes::<T>(bytes))
             })
         })?;
@@ -250,6 +252,7 @@ impl Connection {
             return Err(too_big(bytes.len() as u64));
         }
         let _turn = take(&self.local.sending);
+        crate::timeline::sent(crate::timeline::PIPE, bytes);
         write_frame(self.writer(), bytes)
     }
 
@@ -290,6 +293,7 @@ impl Connection {
     /// Receives one message sent as bytes (Python's `recv_bytes`).
     pub fn recv_bytes(&self) -> Result<Vec<u8>> {
         self.receiving(|| read_frame(self.fd.as_fd(), None, &|| Ok(())))
+            .inspect(|bytes| crate::timeline::received(crate::timeline::PIPE, bytes))
     }
 
     /// Receives one message of at most `max_len` bytes (Python's

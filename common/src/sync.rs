@@ -345,6 +345,7 @@ macro_rules! lock_methods {
             /// [`Kind::OwnerDied`](crate::Kind::OwnerDied) if its last
             /// holder died holding it (the lock is then free).
             pub fn acquire(&self) -> Result<LockGuard<'_>> {
+                let _wait = crate::timeline::blocked("lock");
                 acquire_in(&self.block, None, false)?
                     .ok_or_else(|| Error::new("a lock wait with no deadline timed out"))
             }
@@ -355,6 +356,7 @@ macro_rules! lock_methods {
             /// Python's negative timeout (wait for ever) has no
             /// `Duration`: use [`acquire`](Self::acquire).
             pub fn acquire_timeout(&self, timeout: Duration) -> Result<Option<LockGuard<'_>>> {
+                let _wait = crate::timeline::blocked("lock");
                 acquire_in(&self.block, Some(Instant::now() + timeout), false)
             }
 
@@ -453,6 +455,7 @@ impl Semaphore {
     }
 
     fn acquire_until(&self, deadline: Option<Instant>) -> Result<bool> {
+        let _wait = crate::timeline::blocked("semaphore");
         loop {
             let rc = match remaining(deadline) {
                 // SAFETY: an initialised process-shared semaphore.
@@ -575,6 +578,7 @@ impl Event {
     /// Waits until the flag is set, at most `timeout` (for ever if `None`);
     /// returns whether it is set.
     pub fn wait(&self, timeout: Option<Duration>) -> Result<bool> {
+        let _wait = crate::timeline::blocked("event");
         let deadline = timeout.map(|t| Instant::now() + t);
         let (mutex, flag) = (field!(self.block, mutex), field!(self.block, flag));
         lock_mutex(mutex, None)?;
@@ -661,6 +665,7 @@ impl ConditionGuard<'_> {
     /// [`Kind::OwnerDied`](crate::Kind::OwnerDied); the guard holds the lock
     /// again all the same.
     pub fn wait(&mut self, timeout: Option<Duration>) -> Result<bool> {
+        let _wait = crate::timeline::blocked("condition");
         let block = &self.condition.block;
         let deadline = timeout.map(|t| Instant::now() + t);
         match wait_seq(seq!(block), field!(block, mutex), timeout)? {
@@ -1051,6 +1056,7 @@ impl Barrier {
     /// Every such failure is a
     /// [`Kind::BrokenBarrier`](crate::Kind::BrokenBarrier) error.
     pub fn wait(&self, timeout: Option<Duration>) -> Result<u32> {
+        let _wait = crate::timeline::blocked("barrier");
         let (default_timeout, action) = self.options();
         let deadline = timeout.or(default_timeout).map(|t| Instant::now() + t);
         self.lock()?;

@@ -38,6 +38,7 @@ pub fn time_scale() -> f64 {
 
 /// Sleeps `seconds` of the book's time: `seconds * COOKBOOK_TIME_SCALE` of real time.
 pub fn sleep(seconds: f64) {
+    let _asleep = crate::timeline::sleeping();
     std::thread::sleep(Duration::from_secs_f64(seconds * time_scale()));
 }
 

@@ -58,6 +58,10 @@ pub struct Extra {
     /// A mixed-language job instead of the recipe alone (`bin` and `args`
     /// then unused): the groups of ranks, in rank order.
     pub mixed: Option<Vec<Ranks>>,
+    /// Capture this run's timeline too (`outputs/<recipe>-<label>.svg`),
+    /// for a page that shows it; the main run's is always captured.
+    #[serde(default)]
+    pub timeline: bool,
 }
 
 /// One run whose output a page shows, and how to check it again.
@@ -76,6 +80,8 @@ pub struct Capture {
     pub mixed: Option<Vec<Ranks>>,
     /// The recipe's name (the Python listing's and the binary's default).
     pub recipe: String,
+    /// Where `cargo xtask outputs` draws this run (`--timeline`), if it does.
+    pub timeline: Option<PathBuf>,
 }
 
 impl Capture {
@@ -145,6 +151,7 @@ impl Recipe {
             file: outputs.join(format!("{}.txt", self.name)),
             mixed: None,
             recipe: self.name.clone(),
+            timeline: Some(outputs.join(format!("{}.svg", self.name))),
         };
         let extras = self.extra.iter().map(|e| Capture {
             name: format!("{}-{}", self.name, e.label),
@@ -155,6 +162,9 @@ impl Recipe {
             file: outputs.join(format!("{}-{}.txt", self.name, e.label)),
             mixed: e.mixed.clone(),
             recipe: self.name.clone(),
+            timeline: e
+                .timeline
+                .then(|| outputs.join(format!("{}-{}.svg", self.name, e.label))),
         });
         std::iter::once(main).chain(extras).collect()
     }

@@ -1,6 +1,7 @@
 //! Building the book, and the checks mdBook does not make: every include
 //! points at a file and an anchor that exist, and every recipe of
-//! `recipes.toml` has its page in the summary and its captured output.
+//! `recipes.toml` has its page in the summary and its captured output
+//! (and timeline picture).
 
 use crate::{Failure, Result};
 use manifest::workspace_root;
@@ -109,12 +110,14 @@ pub fn check() -> Result {
             problems.push(format!("SUMMARY.md does not list {page}"));
         }
         for capture in recipe.captures() {
-            if !capture.file.exists() {
-                problems.push(format!(
-                    "no captured output {} (run `cargo xtask outputs {}`)",
-                    capture.file.display(),
-                    recipe.name
-                ));
+            for file in std::iter::once(&capture.file).chain(&capture.timeline) {
+                if !file.exists() {
+                    problems.push(format!(
+                        "no captured output {} (run `cargo xtask outputs {}`)",
+                        file.display(),
+                        recipe.name
+                    ));
+                }
             }
         }
     }

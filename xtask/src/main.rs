@@ -268,8 +268,14 @@ fn outputs(names: &[String]) -> Result {
     build_bins(false)?;
     for recipe in &recipes {
         for capture in recipe.captures() {
+            // The picture of the very run whose output the page shows.
+            let timeline = capture
+                .timeline
+                .iter()
+                .flat_map(|svg| [std::ffi::OsStr::new("--timeline"), svg.as_os_str()]);
             let mut command = match &capture.mixed {
-                // A mixed-language job: mpi4py ranks beside Rust ranks.
+                // A mixed-language job: mpi4py ranks beside Rust ranks (no
+                // picture: the Python ranks record nothing).
                 Some(groups) => manifest::mixed::command(
                     &recipe.name,
                     groups,
@@ -278,7 +284,7 @@ fn outputs(names: &[String]) -> Result {
                 ),
                 None => {
                     let mut command = Command::new(built(&capture.bin));
-                    command.args(&capture.args);
+                    command.args(&capture.args).args(timeline);
                     command
                 }
             };
@@ -302,6 +308,9 @@ fn outputs(names: &[String]) -> Result {
                 .and_then(|()| std::fs::write(path, capture.render(&stdout, &stderr)))
                 .map_err(|e| Failure::new(format!("{}: {e}", path.display())))?;
             println!("xtask: wrote {}", path.display());
+            if let Some(svg) = &capture.timeline {
+                println!("xtask: wrote {}", svg.display());
+            }
         }
     }
     Ok(())

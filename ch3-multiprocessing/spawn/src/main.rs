@@ -21,6 +21,9 @@ struct Args {
     /// Which edition of the book's target function to run
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2))]
     edition: u8,
+    /// Start them all first, then join them all: they run side by side
+    #[arg(long)]
+    all_first: bool,
 }
 
 // ANCHOR: targets
@@ -48,6 +51,20 @@ fn run(args: Args) -> common::Result<()> {
         _ => (my_func, 6),
     };
     let count = args.processes.unwrap_or(default_count);
+    if args.all_first {
+        // ANCHOR: all_first
+        let mut started = Vec::new();
+        for i in 0..count {
+            let mut p = Process::with_args(target, i);
+            p.start()?;
+            started.push(p);
+        }
+        for p in &mut started {
+            p.join()?;
+        }
+        // ANCHOR_END: all_first
+        return Ok(());
+    }
     // ANCHOR: loop
     for i in 0..count {
         let mut p = Process::with_args(target, i);

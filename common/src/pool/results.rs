@@ -66,6 +66,7 @@ impl Handle {
 
     /// Waits until every task is done, or `deadline` passes.
     fn wait_until(&self, deadline: Option<Instant>) -> Result<bool> {
+        let _wait = crate::timeline::blocked("pool results");
         wait_for(&self.state, deadline, |s| self.is_done(s))
     }
 

@@ -218,6 +218,7 @@ impl Link {
         }
         let len = (self.out.len() - start - 8) as u64;
         self.out[start..start + 8].copy_from_slice(&len.to_le_bytes());
+        crate::timeline::sent(crate::timeline::PIPE, &self.out[start + 8..]);
         self.flush()
     }
 
@@ -298,6 +299,7 @@ impl Link {
         }
         let mut messages = Vec::new();
         while let Some(end) = self.frame_end().filter(|&end| end <= self.filled) {
+            crate::timeline::received(crate::timeline::PIPE, &self.inbox[8..end]);
             messages.push(postcard::from_bytes(&self.inbox[8..end])?);
             self.inbox.copy_within(end..self.filled, 0);
             self.filled -= end;

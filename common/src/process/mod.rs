@@ -299,7 +299,8 @@ impl Child {
                 )));
             }
         };
-        if exitcode.is_some() {
+        if let Some(code) = *exitcode {
+            crate::timeline::reaped(self.pid.as_raw(), code);
             lock(&CHILDREN).retain(|c| c.pid != self.pid);
         }
         Ok(*exitcode)
@@ -328,6 +329,7 @@ impl Child {
             // The server died before it could say: it took the child with it.
             _ => -(Signal::SIGKILL as i32),
         });
+        crate::timeline::reaped(self.pid.as_raw(), exitcode.unwrap_or_default());
         lock(&CHILDREN).retain(|c| c.pid != self.pid);
         Ok(*exitcode)
     }
@@ -358,6 +360,7 @@ impl Child {
                 }
                 None => signal::kill(self.pid, sig),
             };
+            crate::timeline::signalled(self.pid.as_raw(), sig as i32);
             match sent {
                 Ok(()) | Err(Errno::ESRCH) => {}
                 Err(e) => return Err(e.into()),
@@ -373,6 +376,7 @@ impl Child {
 /// a program ends. Called by [`crate::main`], in parents and children alike.
 pub(crate) fn finish_children() {
     let children = lock(&CHILDREN).clone();
+    let _wait = crate::timeline::blocked("join children at exit");
     for child in children.iter().filter(|c| c.daemon) {
         let _ = child.signal(Signal::SIGTERM);
     }
@@ -571,7 +575,9 @@ impl Process {
         };
         let job = self.job.as_mut().map_err(|e| e.clone())?;
         let method = self.method.unwrap_or_else(get_start_method);
+        let starting = crate::timeline::blocked(&format!("start {}", self.name));
         let launched = start::start(method, &identity, job)?;
+        drop(starting);
         job.release_descriptors();
         let child = Arc::new(Child {
             pid: launched.pid,
@@ -585,6 +591,7 @@ impl Process {
             },
             via_server: launched.via_server,
         });
+        crate::timeline::spawned(launched.pid.as_raw(), &self.name);
         lock(&CHILDREN).push(child.clone());
         self.child = Some(child);
         Ok(())
@@ -633,7 +640,9 @@ impl Process {
 
     /// Waits until the child ends.
     pub fn join(&mut self) -> Result<()> {
-        self.started("join")?.poll(true).map(|_| ())
+        let child = self.started("join")?;
+        let _wait = crate::timeline::blocked(&format!("join {}", self.name));
+        child.poll(true).map(|_| ())
     }
 
     /// Waits at most `timeout` for the child to end; check [`Process::is_alive`]

@@ -280,6 +280,7 @@ fn exec_self(
         command.arg0(arg0);
     }
     command.env(env, socket_fd.to_string()).stdin(Stdio::null());
+    command.envs(crate::timeline::child_env());
     // SAFETY: between fork and exec this only makes async-signal-safe calls.
     unsafe {
         command.pre_exec(move || {
@@ -344,7 +345,11 @@ fn fork_child(boot: Bootstrap) -> Result<Pid> {
 /// How many threads this process runs, not counting our own helpers (a
 /// queue's feeder, the starter): `/proc/self/task` lists them, by name.
 fn thread_count() -> usize {
-    let ours = [crate::queue::FEEDER_THREAD, STARTER_THREAD];
+    let ours = [
+        crate::queue::FEEDER_THREAD,
+        STARTER_THREAD,
+        crate::timeline::RELAY_THREAD,
+    ];
     let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
         return 1;
     };
@@ -421,6 +426,7 @@ pub(crate) fn run_child(boot: Bootstrap) -> ! {
     *lock(&super::PARENT) = Some(boot.parent);
     // A forked child inherits the parent's list of queue feeders, not the threads.
     crate::queue::forget_all();
+    crate::timeline::started(&boot.identity.name, -1);
     *lock(&ME) = Some(boot.identity);
     *lock(&START_METHOD) = boot.start_method;
     // A forked child inherits the parent's bookkeeping: none of it is ours.
@@ -443,6 +449,7 @@ pub(crate) fn run_child(boot: Bootstrap) -> ! {
     crate::queue::flush_all();
     super::forkserver::shutdown();
     let _ = std::io::stdout().flush();
+    crate::timeline::exited(code, "");
     // `_exit`: a forked child must not run the parent's exit-time code, and a
     // spawned one has nothing else to run.
     // SAFETY: `_exit` is always safe to call.

@@ -365,6 +365,7 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
     }
 
     fn put_bytes(&self, bytes: &[u8], deadline: Option<Instant>) -> Result<()> {
+        crate::timeline::sent(crate::timeline::QUEUE, bytes);
         let ends = &self.inner.ends;
         self.inner.check_open()?;
         ends.check_broken()?;
@@ -426,6 +427,7 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
     /// Writes an item straight into the socket, from this thread, waiting
     /// (holding no lock) while the socket is full: for [`SimpleQueue`].
     fn put_direct(&self, bytes: &[u8]) -> Result<()> {
+        crate::timeline::sent(crate::timeline::QUEUE, bytes);
         let ends = &*self.inner.ends;
         self.inner.check_open()?;
         ends.check_broken()?;
@@ -503,6 +505,7 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
     fn get_until(&self, deadline: Option<Instant>) -> Result<T> {
         let ends = &*self.inner.ends;
         let empty = || Error::timeout("the queue stayed empty");
+        let _wait = crate::timeline::blocked("get");
         self.inner.check_open()?;
         // Items counted in: most likely one is in the socket already, and
         // the wait below (a `poll`) would only cost a system call.
@@ -545,6 +548,7 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
                 }
                 ends.uncount();
                 drop(held);
+                crate::timeline::received(crate::timeline::QUEUE, buf);
                 Some(postcard::from_bytes(buf).map_err(Into::into))
             });
             if let Some(got) = got {

@@ -27,7 +27,7 @@ struct Args {
 
 fn main() -> std::process::ExitCode {
     let args: Args = common::cli::parse();
-    Launch::new(4).run(args.mpi.np, |world| {
+    Launch::new(4).run_with(&args.mpi, |world| {
         // ANCHOR: body
         let rank = world.rank();
         let mine: f64 = if rank == 0 { 1e16 } else { 1.0 };
