@@ -161,6 +161,11 @@ impl Launch {
             }
             return Ok(ExitCode::from(e.exit_code()));
         }
+        if std::env::var_os(SHOW_HOST).is_some() {
+            // Across hosts (`cargo xtask hosts run`): each rank says where it runs.
+            let host = mpi::environment::processor_name().unwrap_or_else(|_| "?".into());
+            println!("rank {rank} of {size} runs on {host}");
+        }
         match body(&world) {
             Ok(()) => Ok(ExitCode::SUCCESS),
             Err(e) => {
@@ -170,6 +175,10 @@ impl Launch {
         }
     }
 }
+
+/// When set, every rank first prints the host it runs on (the name MPI
+/// gives, `MPI_Get_processor_name`): `cargo xtask hosts run` sets it.
+pub const SHOW_HOST: &str = "COOKBOOK_MPI_SHOW_HOST";
 
 /// Set by [`relaunch`] for the processes its launcher starts.
 const RELAUNCHED: &str = "COOKBOOK_MPI_RELAUNCHED";

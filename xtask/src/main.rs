@@ -4,6 +4,7 @@
 
 mod book;
 mod exercise;
+mod hosts;
 mod setup;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -53,6 +54,11 @@ enum Chore {
     },
     /// What each mechanism costs, in a release build, with Python beside it
     Bench(BenchArgs),
+    /// Simulated hosts (network namespaces on a bridge) to run MPI recipes across
+    Hosts {
+        #[command(subcommand)]
+        command: hosts::Command,
+    },
     /// The classroom exercises in exercises/
     Exercise {
         #[command(subcommand)]
@@ -114,6 +120,7 @@ fn main() -> ExitCode {
         Chore::Book { serve } => setup::mdbook().and_then(|()| book::build(serve)),
         Chore::Outputs { recipes } => outputs(&recipes),
         Chore::Bench(args) => bench(&args),
+        Chore::Hosts { command } => hosts::run(command),
         Chore::Exercise { command } => setup::system().and_then(|()| exercise::run(command)),
     };
     match result {

@@ -1,0 +1,79 @@
+//! `cargo xtask hosts up N | run -- RECIPE [FLAGS] | down`: MPI recipes
+//! across simulated hosts (see the `cookbook-hosts` crate).
+
+use crate::{Failure, Result, built, cargo, run as run_command, select};
+use hosts::Hosts;
+
+/// The prefix of everything `cargo xtask hosts` makes: namespaces
+/// `ckb-launcher`, `ckb-node1`.., bridge `ckbbr`, veths `ckbv0`...
+pub const PREFIX: &str = "ckb";
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Make N hosts (network and UTS namespaces on a private bridge), and a namespace for the launcher
+    Up {
+        /// How many hosts
+        #[arg(value_name = "N", value_parser = clap::value_parser!(u32).range(1..=hosts::MAX_HOSTS as i64))]
+        count: u32,
+    },
+    /// Run an MPI recipe across the hosts, two ranks a host, each rank saying which host it is on
+    Run {
+        /// The recipe, then its flags: `-- reduce --np 6`
+        #[arg(value_name = "RECIPE [FLAGS]", required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+        command: Vec<String>,
+    },
+    /// Remove everything `up` made (also what a failed or interrupted run left)
+    Down,
+}
+
+pub fn run(command: Command) -> Result {
+    match command {
+        Command::Up { count } => {
+            let hosts = Hosts::up(PREFIX, count as usize).map_err(Failure::new)?;
+            for (name, address) in hosts.names().iter().zip(hosts.addresses()) {
+                println!("xtask hosts: {name} at {address}");
+            }
+            println!("xtask hosts: launcher: {}", hosts.launcher());
+            Ok(())
+        }
+        Command::Run { command } => {
+            let (recipe, flags) = command.split_first().expect("clap requires one");
+            let recipe = select(std::slice::from_ref(recipe))?.remove(0);
+            if !recipe.is_mpi() {
+                return Err(Failure::usage(format!(
+                    "'{}' is not an MPI recipe: only those run across hosts",
+                    recipe.name
+                )));
+            }
+            let hosts = Hosts::existing(PREFIX).map_err(Failure::usage)?;
+            run_command(&cargo(), &["build", "--quiet", "--bin", &recipe.name])?;
+            let before = hosts.counters().map_err(Failure::new)?;
+            let status = std::process::Command::new(built(&recipe.name))
+                .args(flags)
+                .env("MPIEXEC", hosts.launcher())
+                .env(hosts::SHOW_HOST, "1")
+                .status()
+                .map_err(|e| Failure::new(format!("cannot run {}: {e}", recipe.name)))?;
+            let after = hosts.counters().map_err(Failure::new)?;
+            eprintln!(
+                "xtask hosts: {} bytes went between the hosts over the bridge",
+                hosts::between_hosts(&before, &after)
+            );
+            if status.success() {
+                Ok(())
+            } else {
+                Err(Failure::new(format!("{} ended with {status}", recipe.name)))
+            }
+        }
+        Command::Down => {
+            hosts::down(PREFIX).map_err(Failure::new)?;
+            let left = hosts::leftovers(PREFIX).map_err(Failure::new)?;
+            if left.is_empty() {
+                println!("xtask hosts: removed; no namespace, bridge or veth of '{PREFIX}' left");
+                Ok(())
+            } else {
+                Err(Failure::new(format!("still there: {}", left.join(", "))))
+            }
+        }
+    }
+}
