@@ -110,9 +110,10 @@ impl Launch {
             // relaunching again would go on for ever.
             Err(Error::usage(format!(
                 "this program was started by the launcher '{}' but finds none of the variables \
-                 an MPI launcher sets ({}): use MPICH's mpiexec, or set MPIEXEC to one",
-                std::env::var("MPIEXEC").unwrap_or_else(|_| "mpiexec".into()),
-                LAUNCHER_MARKS.join(", ")
+                 an MPI launcher sets ({}): use {}'s mpiexec, or set MPIEXEC to one",
+                std::env::var("MPIEXEC").unwrap_or_else(|_| default_launcher().into()),
+                LAUNCHER_MARKS.join(", "),
+                implementation()
             )))
         } else {
             let np = np.unwrap_or(self.default_np);
@@ -144,7 +145,8 @@ impl Launch {
             // library come from different MPI implementations.
             return Err(Error::new(format!(
                 "the launcher started {launched} processes but MPI sees {size}: is mpiexec from \
-                 the same MPI as the library this program was built with (MPICH)?"
+                 the same MPI as the library this program was built with ({})?",
+                implementation()
             )));
         }
         // ANCHOR_END: initialize
@@ -183,14 +185,36 @@ pub const SHOW_HOST: &str = "COOKBOOK_MPI_SHOW_HOST";
 /// Set by [`relaunch`] for the processes its launcher starts.
 const RELAUNCHED: &str = "COOKBOOK_MPI_RELAUNCHED";
 
+/// The MPI implementation this program was built with, by name: "Open
+/// MPI" or "MPICH" (asking the library, which MPI allows before `MPI_Init`).
+pub fn implementation() -> &'static str {
+    let version = mpi::environment::library_version().unwrap_or_default();
+    if version.contains("Open MPI") {
+        "Open MPI"
+    } else {
+        "MPICH"
+    }
+}
+
+/// The launcher that matches the library: a launcher from another MPI
+/// starts ranks that each see a world of one. Debian installs MPICH's as
+/// `mpiexec` (our default) and Open MPI's as `mpiexec.openmpi`.
+fn default_launcher() -> &'static str {
+    if implementation() == "Open MPI" {
+        "mpiexec.openmpi"
+    } else {
+        "mpiexec"
+    }
+}
+
 // ANCHOR: relaunch
 /// Runs this program again under the launcher, `np` ranks, same flags, and
 /// returns the launcher's exit code.
 fn relaunch(np: u32) -> Result<ExitCode> {
     // `MPIEXEC` may carry the launcher's own flags: `MPIEXEC="mpiexec -f hosts"`.
-    let launcher = std::env::var("MPIEXEC").unwrap_or_else(|_| "mpiexec".into());
+    let launcher = std::env::var("MPIEXEC").unwrap_or_else(|_| default_launcher().into());
     let mut words = launcher.split_whitespace();
-    let program = words.next().unwrap_or("mpiexec");
+    let program = words.next().unwrap_or(default_launcher());
     let exe = std::env::current_exe()?;
     let mut command = Command::new(program);
     command

@@ -15,6 +15,7 @@
 //! whatever state an earlier run left. Making namespaces needs root:
 //! [`permitted`] says why not, when not.
 
+pub use manifest::mpi::Mpi;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -240,7 +241,14 @@ impl Hosts {
             .iter()
             .map(|a| format!("{a}:2\n"))
             .collect();
-        std::fs::write(self.hostfile(), hostfile).map_err(io)?;
+        std::fs::write(self.hostfile(Mpi::Mpich), hostfile).map_err(io)?;
+        // Open MPI's form: `host slots=ranks`.
+        let hostfile: String = self
+            .addresses()
+            .iter()
+            .map(|a| format!("{a} slots=2\n"))
+            .collect();
+        std::fs::write(self.hostfile(Mpi::OpenMpi), hostfile).map_err(io)?;
         // Which namespace each address is, for the ssh stand-in.
         let cases: String = self
             .addresses()
@@ -276,9 +284,9 @@ impl Hosts {
             .map_err(io)
     }
 
-    /// The host file: one `address:2` line a host.
-    pub fn hostfile(&self) -> PathBuf {
-        state_dir(&self.prefix).join("hostfile")
+    /// The host file in `mpi`'s form: two ranks a host.
+    pub fn hostfile(&self, mpi: Mpi) -> PathBuf {
+        state_dir(&self.prefix).join(format!("hostfile-{}", mpi.name()))
     }
 
     /// The script that stands in for `ssh`.
@@ -286,16 +294,29 @@ impl Hosts {
         state_dir(&self.prefix).join("ssh")
     }
 
-    /// The launcher command that starts ranks on these hosts, two a host
-    /// (then round again), as `MPIEXEC` takes it: the recipes' self-launch
-    /// adds `-n N <program> <flags>`.
-    pub fn launcher(&self) -> String {
-        format!(
-            "ip netns exec {}-launcher mpiexec -iface eth0 -launcher ssh -launcher-exec {} -f {}",
-            self.prefix,
-            self.ssh_script().display(),
-            self.hostfile().display()
-        )
+    /// The launcher command that starts ranks of a program built against
+    /// `mpi` on these hosts, two a host (then round again), as `MPIEXEC`
+    /// takes it: the recipes' self-launch adds `-n N <program> <flags>`.
+    /// Ranks on different hosts talk over TCP on `eth0`, ranks on the same
+    /// host through shared memory. The launcher hands [`SHOW_HOST`] on to
+    /// the ranks, and expects it set.
+    pub fn launcher(&self, mpi: Mpi) -> String {
+        let (ssh, hostfile) = (self.ssh_script(), self.hostfile(mpi));
+        let (ssh, hostfile) = (ssh.display(), hostfile.display());
+        let prefix = &self.prefix;
+        match mpi {
+            Mpi::Mpich => format!(
+                "ip netns exec {prefix}-launcher mpiexec -iface eth0 \
+                 -launcher ssh -launcher-exec {ssh} -f {hostfile}"
+            ),
+            // Open MPI's own TCP transport (ob1 with the tcp BTL), not UCX's,
+            // on eth0 only, for the ranks and for its daemons alike.
+            Mpi::OpenMpi => format!(
+                "ip netns exec {prefix}-launcher mpiexec.openmpi --mca plm_rsh_agent {ssh} \
+                 --mca pml ob1 --mca btl tcp,self,vader --mca btl_tcp_if_include eth0 \
+                 --mca oob_tcp_if_include eth0 --hostfile {hostfile} -x {SHOW_HOST}"
+            ),
+        }
     }
 
     /// The bytes that went in and out of each namespace's interface so

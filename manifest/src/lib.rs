@@ -3,12 +3,15 @@
 //!
 //! - [`recipes`] (`recipes.toml`): the recipes in book order;
 //! - [`exercises`] (`exercises/exercises.toml`): the classroom exercises;
+//! - [`mpi`]: which MPI implementation a build uses (MPICH, or Open MPI
+//!   in a target directory of its own);
 //! - [`python`]: the virtual environment with mpi4py, under the target
 //!   directory;
 //! - [`workspace_root`] and [`target_dir`]: where the sources are, and where
 //!   cargo builds them (which `CARGO_TARGET_DIR` or a cargo config may move).
 
 pub mod exercises;
+pub mod mpi;
 pub mod python;
 pub mod recipes;
 

@@ -1,8 +1,8 @@
 //! `cargo xtask hosts up N | run -- RECIPE [FLAGS] | down`: MPI recipes
 //! across simulated hosts (see the `cookbook-hosts` crate).
 
-use crate::{Failure, Result, built, cargo, run as run_command, select};
-use hosts::Hosts;
+use crate::{Failure, Result, cargo, run_with_env, select};
+use hosts::{Hosts, Mpi};
 
 /// The prefix of everything `cargo xtask hosts` makes: namespaces
 /// `ckb-launcher`, `ckb-node1`.., bridge `ckbbr`, veths `ckbv0`...
@@ -18,6 +18,9 @@ pub enum Command {
     },
     /// Run an MPI recipe across the hosts, two ranks a host, each rank saying which host it is on
     Run {
+        /// The MPI to build the recipe against and launch with (MPICH 4.0 over UCX's TCP often hangs in MPI_Finalize across hosts)
+        #[arg(long, value_name = "MPI", value_parser = ["openmpi", "mpich"], default_value = "openmpi")]
+        mpi: String,
         /// The recipe, then its flags: `-- reduce --np 6`
         #[arg(value_name = "RECIPE [FLAGS]", required = true, trailing_var_arg = true, allow_hyphen_values = true)]
         command: Vec<String>,
@@ -33,10 +36,12 @@ pub fn run(command: Command) -> Result {
             for (name, address) in hosts.names().iter().zip(hosts.addresses()) {
                 println!("xtask hosts: {name} at {address}");
             }
-            println!("xtask hosts: launcher: {}", hosts.launcher());
+            println!("xtask hosts: MPICH's launcher: {}", hosts.launcher(Mpi::Mpich));
+            println!("xtask hosts: Open MPI's launcher: {}", hosts.launcher(Mpi::OpenMpi));
             Ok(())
         }
-        Command::Run { command } => {
+        Command::Run { mpi, command } => {
+            let mpi = Mpi::parse(&mpi).expect("clap checked it");
             let (recipe, flags) = command.split_first().expect("clap requires one");
             let recipe = select(std::slice::from_ref(recipe))?.remove(0);
             if !recipe.is_mpi() {
@@ -46,11 +51,16 @@ pub fn run(command: Command) -> Result {
                 )));
             }
             let hosts = Hosts::existing(PREFIX).map_err(Failure::usage)?;
-            run_command(&cargo(), &["build", "--quiet", "--bin", &recipe.name])?;
+            if mpi == Mpi::OpenMpi {
+                crate::setup::open_mpi()?;
+            }
+            let env = mpi.build_env();
+            let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            run_with_env(&cargo(), &["build", "--quiet", "--bin", &recipe.name], &env)?;
             let before = hosts.counters().map_err(Failure::new)?;
-            let status = std::process::Command::new(built(&recipe.name))
+            let status = std::process::Command::new(mpi.target_dir().join("debug").join(&recipe.name))
                 .args(flags)
-                .env("MPIEXEC", hosts.launcher())
+                .env("MPIEXEC", hosts.launcher(mpi))
                 .env(hosts::SHOW_HOST, "1")
                 .status()
                 .map_err(|e| Failure::new(format!("cannot run {}: {e}", recipe.name)))?;

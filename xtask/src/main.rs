@@ -8,6 +8,7 @@ mod hosts;
 mod setup;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use manifest::mpi::Mpi;
 use manifest::{Recipe, target_dir, workspace_root};
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
@@ -39,6 +40,9 @@ enum Chore {
         /// Run only these steps, in the usual order (repeatable) [default: all]
         #[arg(long = "step", value_name = "STEP", value_enum)]
         steps: Vec<Step>,
+        /// Build and test against this MPI, in a target directory of its own (openmpi: target/openmpi) [default: mpich, all steps; openmpi: the build and tests steps]
+        #[arg(long, value_name = "MPI", value_parser = ["mpich", "openmpi"])]
+        mpi: Option<String>,
     },
     /// Build the book into book/build, after checking its includes
     Book {
@@ -116,7 +120,12 @@ fn main() -> ExitCode {
             .and_then(|()| setup::mdbook())
             .and_then(|()| setup::python_mpi().map(|_| ())),
         Chore::Tour { recipes } => tour(&recipes),
-        Chore::Test { steps } => test(&steps),
+        Chore::Test { steps, mpi } => test(
+            &steps,
+            mpi.as_deref()
+                .and_then(manifest::mpi::Mpi::parse)
+                .unwrap_or(manifest::mpi::Mpi::Mpich),
+        ),
         Chore::Book { serve } => setup::mdbook().and_then(|()| book::build(serve)),
         Chore::Outputs { recipes } => outputs(&recipes),
         Chore::Bench(args) => bench(&args),
@@ -355,8 +364,10 @@ impl Step {
             .unwrap_or_default()
     }
 
-    fn run(self) -> Result {
+    fn run(self, mpi: Mpi) -> Result {
         let cargo = cargo();
+        let env = mpi.build_env();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
         match self {
             Step::Fmt => run(&cargo, &["fmt", "--all", "--", "--check"]).and_then(|()| {
                 let exercises = manifest::exercises::dir().join("Cargo.toml");
@@ -383,8 +394,8 @@ impl Step {
                     "warnings",
                 ],
             ),
-            Step::Build => build_bins(false),
-            Step::Tests => run(&cargo, &["test", "--workspace"]),
+            Step::Build => run_with_env(&cargo, &["build", "--workspace", "--bins"], &env),
+            Step::Tests => run_with_env(&cargo, &["test", "--workspace"], &env),
             Step::Docs => run_with_env(
                 &cargo,
                 &["doc", "--workspace", "--no-deps"],
@@ -405,9 +416,12 @@ impl Step {
 
 /// Everything CI checks (or the steps named), in one command, with a
 /// summary line at the end.
-fn test(only: &[Step]) -> Result {
+fn test(only: &[Step], mpi: Mpi) -> Result {
     let started = Instant::now();
     setup::system()?;
+    if mpi == Mpi::OpenMpi {
+        setup::open_mpi()?;
+    }
     setup::mdbook()?;
     // The Python side (benchmarks' twins, mixed-language MPI runs) is
     // optional: without it those parts say so and skip.
@@ -417,15 +431,21 @@ fn test(only: &[Step]) -> Result {
             f.message
         );
     }
-    let steps: Vec<Step> = Step::ALL
-        .into_iter()
-        .filter(|s| only.is_empty() || only.contains(s))
-        .collect();
+    // Under Open MPI, what depends on the MPI: the build and the tests.
+    let default: &[Step] = match mpi {
+        Mpi::Mpich => &Step::ALL,
+        Mpi::OpenMpi => &[Step::Build, Step::Tests],
+    };
+    let steps: Vec<Step> = if only.is_empty() {
+        default.to_vec()
+    } else {
+        Step::ALL.into_iter().filter(|s| only.contains(s)).collect()
+    };
     let names: Vec<String> = steps.iter().map(|s| s.name()).collect();
     let mut failed = Vec::new();
     for (step, name) in steps.iter().zip(&names) {
         println!("\nxtask test: {name}");
-        if let Err(f) = step.run() {
+        if let Err(f) = step.run(mpi) {
             eprintln!("error: {}", f.message);
             failed.push(name.as_str());
         }
