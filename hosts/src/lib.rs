@@ -167,7 +167,10 @@ impl Hosts {
         };
         let listed = ip_output(&["netns", "list"])?;
         for ns in hosts.namespaces() {
-            if !listed.lines().any(|l| l.split_whitespace().next() == Some(&ns)) {
+            if !listed
+                .lines()
+                .any(|l| l.split_whitespace().next() == Some(&ns))
+            {
                 return Err(format!(
                     "the namespace {ns} is gone: run `cargo xtask hosts up {count}` again"
                 ));
@@ -196,7 +199,9 @@ impl Hosts {
 
     /// The hosts' addresses, in the order of [`Hosts::names`].
     pub fn addresses(&self) -> Vec<String> {
-        (1..=self.count).map(|i| format!("{SUBNET}.{}", i + 1)).collect()
+        (1..=self.count)
+            .map(|i| format!("{SUBNET}.{}", i + 1))
+            .collect()
     }
 
     /// How many hosts.

@@ -22,7 +22,12 @@ pub enum Command {
         #[arg(long, value_name = "MPI", value_parser = ["openmpi", "mpich"], default_value = "openmpi")]
         mpi: String,
         /// The recipe, then its flags: `-- reduce --np 6`
-        #[arg(value_name = "RECIPE [FLAGS]", required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+        #[arg(
+            value_name = "RECIPE [FLAGS]",
+            required = true,
+            trailing_var_arg = true,
+            allow_hyphen_values = true
+        )]
         command: Vec<String>,
     },
     /// Remove everything `up` made (also what a failed or interrupted run left)
@@ -36,8 +41,14 @@ pub fn run(command: Command) -> Result {
             for (name, address) in hosts.names().iter().zip(hosts.addresses()) {
                 println!("xtask hosts: {name} at {address}");
             }
-            println!("xtask hosts: MPICH's launcher: {}", hosts.launcher(Mpi::Mpich));
-            println!("xtask hosts: Open MPI's launcher: {}", hosts.launcher(Mpi::OpenMpi));
+            println!(
+                "xtask hosts: MPICH's launcher: {}",
+                hosts.launcher(Mpi::Mpich)
+            );
+            println!(
+                "xtask hosts: Open MPI's launcher: {}",
+                hosts.launcher(Mpi::OpenMpi)
+            );
             Ok(())
         }
         Command::Run { mpi, command } => {
@@ -58,12 +69,13 @@ pub fn run(command: Command) -> Result {
             let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
             run_with_env(&cargo(), &["build", "--quiet", "--bin", &recipe.name], &env)?;
             let before = hosts.counters().map_err(Failure::new)?;
-            let status = std::process::Command::new(mpi.target_dir().join("debug").join(&recipe.name))
-                .args(flags)
-                .env("MPIEXEC", hosts.launcher(mpi))
-                .env(hosts::SHOW_HOST, "1")
-                .status()
-                .map_err(|e| Failure::new(format!("cannot run {}: {e}", recipe.name)))?;
+            let status =
+                std::process::Command::new(mpi.target_dir().join("debug").join(&recipe.name))
+                    .args(flags)
+                    .env("MPIEXEC", hosts.launcher(mpi))
+                    .env(hosts::SHOW_HOST, "1")
+                    .status()
+                    .map_err(|e| Failure::new(format!("cannot run {}: {e}", recipe.name)))?;
             let after = hosts.counters().map_err(Failure::new)?;
             eprintln!(
                 "xtask hosts: {} bytes went between the hosts over the bridge",

@@ -10,7 +10,7 @@ mod setup;
 use clap::{Parser, Subcommand, ValueEnum};
 use manifest::mpi::Mpi;
 use manifest::{Recipe, target_dir, workspace_root};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
@@ -324,6 +324,29 @@ fn bench(args: &BenchArgs) -> Result {
     run(&cargo(), &command)
 }
 
+/// The MPI recipes built against Open MPI too, when it is installed: the
+/// tests across simulated hosts run those (tests/tests/hosts.rs says why),
+/// and say so and skip without them.
+fn build_open_mpi_recipes(mpi: Mpi) -> Result {
+    let open_mpi = Mpi::OpenMpi;
+    if mpi == open_mpi || !Path::new("/usr/bin/mpicc.openmpi").exists() {
+        return Ok(());
+    }
+    let recipes: Vec<Recipe> = manifest::read()
+        .map_err(Failure::new)?
+        .recipe
+        .into_iter()
+        .filter(Recipe::is_mpi)
+        .collect();
+    let mut args = vec!["build"];
+    for recipe in &recipes {
+        args.extend(["--package", &recipe.name]);
+    }
+    let env = open_mpi.build_env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    run_with_env(&cargo(), &args, &env)
+}
+
 /// What `cargo xtask test` runs, in this order. A failed step does not
 /// stop the others: the summary names every step that failed.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, ValueEnum)]
@@ -394,7 +417,8 @@ impl Step {
                     "warnings",
                 ],
             ),
-            Step::Build => run_with_env(&cargo, &["build", "--workspace", "--bins"], &env),
+            Step::Build => run_with_env(&cargo, &["build", "--workspace", "--bins"], &env)
+                .and_then(|()| build_open_mpi_recipes(mpi)),
             Step::Tests => run_with_env(&cargo, &["test", "--workspace"], &env),
             Step::Docs => run_with_env(
                 &cargo,

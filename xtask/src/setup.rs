@@ -141,7 +141,10 @@ pub fn open_mpi() -> Result {
     for (name, mpich) in MPICH_ALTERNATIVES {
         let now = std::fs::read_link(format!("/etc/alternatives/{name}")).unwrap_or_default();
         if Path::new(mpich).exists() && now != Path::new(mpich) {
-            println!("xtask: the alternative {name} now points at {}", now.display());
+            println!(
+                "xtask: the alternative {name} now points at {}",
+                now.display()
+            );
             apt(&["update-alternatives", "--set", name, mpich]);
         }
     }
