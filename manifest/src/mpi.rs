@@ -74,10 +74,7 @@ impl Mpi {
             Mpi::Mpich => Vec::new(),
             Mpi::OpenMpi => vec![
                 ("MPICC", self.mpicc().into()),
-                (
-                    "CARGO_TARGET_DIR",
-                    self.target_dir().display().to_string(),
-                ),
+                ("CARGO_TARGET_DIR", self.target_dir().display().to_string()),
                 (Mpi::ENV, self.name().into()),
                 // Open MPI refuses root and more ranks than cores unless told.
                 ("OMPI_ALLOW_RUN_AS_ROOT", "1".into()),

@@ -50,6 +50,9 @@ pub struct Extra {
     pub fails: bool,
     /// How to compare, if not as the recipe's main run.
     pub compare: Option<Compare>,
+    /// Run across this many simulated hosts (`cargo xtask hosts run`, with
+    /// the recipe built against Open MPI), each rank naming its host.
+    pub hosts: Option<u32>,
 }
 
 /// One run whose output a page shows, and how to check it again.
@@ -64,12 +67,26 @@ pub struct Capture {
     pub fails: bool,
     pub compare: Compare,
     pub file: PathBuf,
+    /// Across how many simulated hosts the run goes, if it does.
+    pub hosts: Option<u32>,
 }
 
 impl Capture {
     /// The command a reader types, as the captured output shows it.
     pub fn command_line(&self) -> String {
-        let mut line = format!("$ cargo run --bin {}", self.bin);
+        let mut line = if self.hosts.is_some() {
+            format!("$ cargo xtask hosts run -- {}", self.bin)
+        } else {
+            format!("$ cargo run --bin {}", self.bin)
+        };
+        if self.hosts.is_some() {
+            // `hosts run` hands every word after the recipe's name on to it.
+            for arg in &self.args {
+                line.push(' ');
+                line.push_str(arg);
+            }
+            return line;
+        }
         if !self.args.is_empty() {
             line.push_str(" -- ");
             line.push_str(&self.args.join(" "));
@@ -128,6 +145,7 @@ impl Recipe {
             fails: false,
             compare: self.compare.clone(),
             file: outputs.join(format!("{}.txt", self.name)),
+            hosts: None,
         };
         let extras = self.extra.iter().map(|e| Capture {
             name: format!("{}-{}", self.name, e.label),
@@ -136,6 +154,7 @@ impl Recipe {
             fails: e.fails,
             compare: e.compare.clone().unwrap_or_else(|| self.compare.clone()),
             file: outputs.join(format!("{}-{}.txt", self.name, e.label)),
+            hosts: e.hosts,
         });
         std::iter::once(main).chain(extras).collect()
     }

@@ -99,3 +99,21 @@ pub fn run(command: Command) -> Result {
         }
     }
 }
+
+/// A captured run across `count` simulated hosts (a capture with `hosts`
+/// in recipes.toml): the hosts are made for it and removed after, under
+/// this command's own prefix, so the page shows the names `hosts run` gives.
+pub fn capture(capture: &manifest::Capture, count: u32) -> Result<std::process::Output> {
+    let mpi = Mpi::OpenMpi;
+    crate::setup::open_mpi()?;
+    let env = mpi.build_env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    run_with_env(&cargo(), &["build", "--quiet", "--bin", &capture.bin], &env)?;
+    let hosts = hosts::Guard(Hosts::up(PREFIX, count as usize).map_err(Failure::new)?);
+    std::process::Command::new(mpi.target_dir().join("debug").join(&capture.bin))
+        .args(&capture.args)
+        .env("MPIEXEC", hosts.launcher(mpi))
+        .env(hosts::SHOW_HOST, "1")
+        .output()
+        .map_err(|e| Failure::new(format!("cannot run {}: {e}", capture.bin)))
+}

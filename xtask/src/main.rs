@@ -280,11 +280,14 @@ fn outputs(names: &[String]) -> Result {
     build_bins(false)?;
     for recipe in &recipes {
         for capture in recipe.captures() {
-            let output = Command::new(built(&capture.bin))
-                .args(&capture.args)
-                .current_dir(workspace_root())
-                .output()
-                .map_err(|e| Failure::new(format!("cannot run {}: {e}", recipe.name)))?;
+            let output = match capture.hosts {
+                Some(count) => hosts::capture(&capture, count)?,
+                None => Command::new(built(&capture.bin))
+                    .args(&capture.args)
+                    .current_dir(workspace_root())
+                    .output()
+                    .map_err(|e| Failure::new(format!("cannot run {}: {e}", recipe.name)))?,
+            };
             let (stdout, stderr) = (
                 String::from_utf8_lossy(&output.stdout),
                 String::from_utf8_lossy(&output.stderr),
