@@ -235,3 +235,46 @@ fn hosts_down_removes_everything_also_after_a_killed_run() {
     assert!(!status.success());
     assert!(!hosts::state_dir(PREFIX).exists());
 }
+
+/// MPICH's own launcher across hosts, as the benchmark uses it: two ranks,
+/// one on each of two hosts (`-ppn 1`), over UCX's TCP transport. (With
+/// more ranks MPICH 4.0.2 may hang in `MPI_Finalize`: the page says why the
+/// tests above use Open MPI.)
+#[test]
+fn mpich_two_ranks_on_two_hosts() {
+    let test = "mpich_two_ranks_on_two_hosts";
+    if let Err(why) = hosts::permitted() {
+        skip(test, &why);
+        return;
+    }
+    if Mpi::from_env() != Mpi::Mpich {
+        skip(test, "the recipes under test are built against Open MPI");
+        return;
+    }
+    let _one_at_a_time = HOSTS.lock().unwrap_or_else(|e| e.into_inner());
+    let hosts = Guard(Hosts::up(PREFIX, 2).expect("making the simulated hosts"));
+    let before = hosts.counters().expect("byte counters");
+    let out = Run::recipe("reduce")
+        .args(["--np", "2"])
+        .env("MPIEXEC", &format!("{} -ppn 1", hosts.launcher(Mpi::Mpich)))
+        .env(SHOW_HOST, "1")
+        .timeout(Duration::from_secs(60))
+        .run();
+    out.assert_success();
+    out.assert_clean();
+    let between = hosts::between_hosts(&before, &hosts.counters().expect("byte counters"));
+    let mut lines = sorted(&out);
+    lines.retain(|l| l.starts_with("rank ") || l.starts_with("on task"));
+    assert_eq!(
+        lines,
+        [
+            "on task 0 after Reduce: data = [0 3]",
+            &format!("rank 0 of 2 runs on {PREFIX}-node1"),
+            &format!("rank 1 of 2 runs on {PREFIX}-node2"),
+        ]
+    );
+    assert!(
+        between > 1000,
+        "only {between} bytes went between the hosts"
+    );
+}
