@@ -82,7 +82,10 @@ fn captured_output_matches_a_fresh_run(recipe: &Recipe, capture: &Capture) -> Re
             }
             let exe = Mpi::OpenMpi.target_dir().join("debug").join(&capture.bin);
             if !exe.exists() {
-                skip(&capture.name, &format!("no {} (the Open MPI build)", exe.display()));
+                skip(
+                    &capture.name,
+                    &format!("no {} (the Open MPI build)", exe.display()),
+                );
                 return Ok(());
             }
             // A prefix of its own: the tests across hosts run beside this one.
