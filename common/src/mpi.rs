@@ -238,11 +238,13 @@ fn relaunch(np: u32) -> Result<ExitCode> {
             Ok(())
         });
     }
-    let status = command.status().map_err(|e| {
+    let mut launcher = command.spawn().map_err(|e| {
         Error::usage(format!(
             "cannot run the MPI launcher '{program}': {e} (run `cargo xtask setup`, or set MPIEXEC)"
         ))
     })?;
+    let status = launcher.wait()?;
+    remove_open_mpi_session(launcher.id());
     Ok(match (status.code(), status.signal()) {
         (Some(code), _) => ExitCode::from(code.clamp(0, 255) as u8),
         (None, Some(sig)) => ExitCode::from((128 + sig).clamp(0, 255) as u8),
@@ -250,6 +252,30 @@ fn relaunch(np: u32) -> Result<ExitCode> {
     })
 }
 // ANCHOR_END: relaunch
+
+/// Removes what Open MPI's launcher `pid` left in the temporary directory:
+/// when a rank ends the job (the deadlock watchdog's exit), `mpiexec`
+/// sometimes leaves its session directory, `ompi.<host>.<uid>/pid.<pid>`.
+/// Only that launcher's own directory goes, and its parent if then empty.
+fn remove_open_mpi_session(pid: u32) {
+    // SAFETY: getuid has no preconditions and cannot fail.
+    let uid = unsafe { libc::getuid() };
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("ompi.") && name.ends_with(&format!(".{uid}")) {
+            let session = entry.path().join(format!("pid.{pid}"));
+            if session.is_dir() {
+                let _ = std::fs::remove_dir_all(&session);
+                // Fails, as it should, while another job's directory is in it.
+                let _ = std::fs::remove_dir(entry.path());
+            }
+        }
+    }
+}
 
 // ANCHOR: watchdog
 /// Ends a rank that stays too long in a blocking call, saying which call and

@@ -276,6 +276,13 @@ impl Run {
         self
     }
 
+    /// How long the processes may take to go after the signal, if not the
+    /// 3 s that [`Run::signal_on`] and [`Run::signal_after`] allow.
+    pub fn grace(mut self, grace: Duration) -> Run {
+        self.grace = grace;
+        self
+    }
+
     /// What this run costs on this machine, now, without the book's sleeps
     /// (the slower of two runs at `COOKBOOK_TIME_SCALE=0`). Timing asserts
     /// measure against it, not against fixed numbers: a loaded machine slows
