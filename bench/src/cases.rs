@@ -498,6 +498,18 @@ pub fn all() -> Vec<Case> {
             move |s| collective(np, "reduce", s.n(100, 10), &[]),
         ));
     }
+    // The same two ranks, each on a simulated host of its own (TCP over a
+    // bridge between network namespaces), beside `mpi_<name>_2` on one host.
+    for name in ["bcast", "reduce"] {
+        cases.push(case(
+            &format!("mpi_{name}_2_hosts"),
+            "collectives",
+            &format!("MPI {name}, 2 ranks on 2 simulated hosts, 1,000 i64 per rank"),
+            Unit::Seconds,
+            false,
+            move |s| collective_across_hosts(name, s.n(300, 20)),
+        ));
+    }
     cases
 }
 
@@ -1261,8 +1273,29 @@ fn mpich_c(n: u64) -> Result<f64> {
         .ok_or_else(|| common::Error::new("no figure from the C ping-pong"))
 }
 
+/// [`collective`] with 2 ranks on 2 simulated hosts, one rank each
+/// (MPICH's `-ppn 1`), made for the sample and removed after it.
+fn collective_across_hosts(name: &str, iters: u64) -> Result<f64> {
+    hosts::permitted().map_err(common::Error::new)?;
+    let made = hosts::Hosts::up("ckm", 2).map_err(common::Error::new)?;
+    let hosts = hosts::Guard(made);
+    let launcher = format!("{} -ppn 1", hosts.launcher(hosts::Mpi::Mpich));
+    collective_with(&launcher, 2, name, iters, &[])
+}
+
 fn collective(np: u32, name: &str, iters: u64, env: &[(&str, &str)]) -> Result<f64> {
+    collective_with("mpiexec", np, name, iters, env)
+}
+
+fn collective_with(
+    launcher: &str,
+    np: u32,
+    name: &str,
+    iters: u64,
+    env: &[(&str, &str)],
+) -> Result<f64> {
     let lines = crate::mpi::launch_with(
+        launcher,
         np,
         env,
         &[

@@ -10,14 +10,23 @@ use std::time::Instant;
 /// Runs `<this executable> mpi <args>` under `mpiexec -n <np>` and returns
 /// the lines rank 0 printed.
 pub fn launch(np: u32, args: &[String]) -> common::Result<Vec<String>> {
-    launch_with(np, &[], args)
+    launch_with("mpiexec", np, &[], args)
 }
 
-/// [`launch`], with environment variables for the ranks (MPICH reads its
-/// settings, `MPIR_CVAR_*`, from there).
-pub fn launch_with(np: u32, env: &[(&str, &str)], args: &[String]) -> common::Result<Vec<String>> {
+/// [`launch`] with another launcher command (with its own flags, split at
+/// spaces), such as the one for simulated hosts, and with environment
+/// variables for the ranks (MPICH reads its settings, `MPIR_CVAR_*`, from
+/// there).
+pub fn launch_with(
+    launcher: &str,
+    np: u32,
+    env: &[(&str, &str)],
+    args: &[String],
+) -> common::Result<Vec<String>> {
     let exe = std::env::current_exe()?;
-    let output = Command::new("mpiexec")
+    let mut words = launcher.split_whitespace();
+    let output = Command::new(words.next().unwrap_or("mpiexec"))
+        .args(words)
         .envs(env.iter().copied())
         .arg("-n")
         .arg(np.to_string())

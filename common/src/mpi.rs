@@ -141,9 +141,10 @@ impl Launch {
             // relaunching again would go on for ever.
             Err(Error::usage(format!(
                 "this program was started by the launcher '{}' but finds none of the variables \
-                 an MPI launcher sets ({}): use MPICH's mpiexec, or set MPIEXEC to one",
-                std::env::var("MPIEXEC").unwrap_or_else(|_| "mpiexec".into()),
-                LAUNCHER_MARKS.join(", ")
+                 an MPI launcher sets ({}): use {}'s mpiexec, or set MPIEXEC to one",
+                std::env::var("MPIEXEC").unwrap_or_else(|_| default_launcher().into()),
+                LAUNCHER_MARKS.join(", "),
+                implementation()
             )))
         } else {
             let np = np.unwrap_or(self.default_np);
@@ -175,7 +176,8 @@ impl Launch {
             // library come from different MPI implementations.
             return Err(Error::new(format!(
                 "the launcher started {launched} processes but MPI sees {size}: is mpiexec from \
-                 the same MPI as the library this program was built with (MPICH)?"
+                 the same MPI as the library this program was built with ({})?",
+                implementation()
             )));
         }
         // ANCHOR_END: initialize
@@ -193,6 +195,11 @@ impl Launch {
             return Ok(e.exit_code());
         }
         crate::timeline::join_as_rank(rank);
+        if std::env::var_os(SHOW_HOST).is_some() {
+            // Across hosts (`cargo xtask hosts run`): each rank says where it runs.
+            let host = mpi::environment::processor_name().unwrap_or_else(|_| "?".into());
+            println!("rank {rank} of {size} runs on {host}");
+        }
         let code = match body(&world) {
             Ok(()) => 0,
             Err(e) => {
@@ -206,17 +213,43 @@ impl Launch {
     }
 }
 
+/// When set, every rank first prints the host it runs on (the name MPI
+/// gives, `MPI_Get_processor_name`): `cargo xtask hosts run` sets it.
+pub const SHOW_HOST: &str = "COOKBOOK_MPI_SHOW_HOST";
+
 /// Set by [`relaunch`] for the processes its launcher starts.
 const RELAUNCHED: &str = "COOKBOOK_MPI_RELAUNCHED";
+
+/// The MPI implementation this program was built with, by name: "Open
+/// MPI" or "MPICH" (asking the library, which MPI allows before `MPI_Init`).
+pub fn implementation() -> &'static str {
+    let version = mpi::environment::library_version().unwrap_or_default();
+    if version.contains("Open MPI") {
+        "Open MPI"
+    } else {
+        "MPICH"
+    }
+}
+
+/// The launcher that matches the library: a launcher from another MPI
+/// starts ranks that each see a world of one. Debian installs MPICH's as
+/// `mpiexec` (our default) and Open MPI's as `mpiexec.openmpi`.
+fn default_launcher() -> &'static str {
+    if implementation() == "Open MPI" {
+        "mpiexec.openmpi"
+    } else {
+        "mpiexec"
+    }
+}
 
 // ANCHOR: relaunch
 /// Runs this program again under the launcher, `np` ranks, same flags, and
 /// returns the launcher's exit code.
 fn relaunch(np: u32) -> Result<u8> {
     // `MPIEXEC` may carry the launcher's own flags: `MPIEXEC="mpiexec -f hosts"`.
-    let launcher = std::env::var("MPIEXEC").unwrap_or_else(|_| "mpiexec".into());
+    let launcher = std::env::var("MPIEXEC").unwrap_or_else(|_| default_launcher().into());
     let mut words = launcher.split_whitespace();
-    let program = words.next().unwrap_or("mpiexec");
+    let program = words.next().unwrap_or(default_launcher());
     let exe = std::env::current_exe()?;
     let mut command = Command::new(program);
     command
@@ -241,11 +274,13 @@ fn relaunch(np: u32) -> Result<u8> {
             Ok(())
         });
     }
-    let status = command.status().map_err(|e| {
+    let mut launcher = command.spawn().map_err(|e| {
         Error::usage(format!(
             "cannot run the MPI launcher '{program}': {e} (run `cargo xtask setup`, or set MPIEXEC)"
         ))
     })?;
+    let status = launcher.wait()?;
+    remove_open_mpi_session(launcher.id());
     Ok(match (status.code(), status.signal()) {
         (Some(code), _) => code.clamp(0, 255) as u8,
         (None, Some(sig)) => (128 + sig).clamp(0, 255) as u8,
@@ -253,6 +288,30 @@ fn relaunch(np: u32) -> Result<u8> {
     })
 }
 // ANCHOR_END: relaunch
+
+/// Removes what Open MPI's launcher `pid` left in the temporary directory:
+/// when a rank ends the job (the deadlock watchdog's exit), `mpiexec`
+/// sometimes leaves its session directory, `ompi.<host>.<uid>/pid.<pid>`.
+/// Only that launcher's own directory goes, and its parent if then empty.
+fn remove_open_mpi_session(pid: u32) {
+    // SAFETY: getuid has no preconditions and cannot fail.
+    let uid = unsafe { libc::getuid() };
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("ompi.") && name.ends_with(&format!(".{uid}")) {
+            let session = entry.path().join(format!("pid.{pid}"));
+            if session.is_dir() {
+                let _ = std::fs::remove_dir_all(&session);
+                // Fails, as it should, while another job's directory is in it.
+                let _ = std::fs::remove_dir(entry.path());
+            }
+        }
+    }
+}
 
 // ANCHOR: watchdog
 /// Ends a rank that stays too long in a blocking call, saying which call and

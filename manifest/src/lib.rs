@@ -4,6 +4,8 @@
 //! - [`recipes`] (`recipes.toml`): the recipes in book order;
 //! - [`exercises`] (`exercises/exercises.toml`): the classroom exercises;
 //! - [`mixed`]: mixed-language MPI jobs (mpi4py ranks beside Rust ranks);
+//! - [`mpi`]: which MPI implementation a build uses (MPICH, or Open MPI
+//!   in a target directory of its own);
 //! - [`python`]: the virtual environment with mpi4py, under the target
 //!   directory;
 //! - [`workspace_root`] and [`target_dir`]: where the sources are, and where
@@ -11,6 +13,7 @@
 
 pub mod exercises;
 pub mod mixed;
+pub mod mpi;
 pub mod python;
 pub mod recipes;
 

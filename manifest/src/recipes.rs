@@ -62,6 +62,9 @@ pub struct Extra {
     /// for a page that shows it; the main run's is always captured.
     #[serde(default)]
     pub timeline: bool,
+    /// Run across this many simulated hosts (`cargo xtask hosts run`, with
+    /// the recipe built against Open MPI), each rank naming its host.
+    pub hosts: Option<u32>,
 }
 
 /// One run whose output a page shows, and how to check it again.
@@ -82,6 +85,8 @@ pub struct Capture {
     pub recipe: String,
     /// Where `cargo xtask outputs` draws this run (`--timeline`), if it does.
     pub timeline: Option<PathBuf>,
+    /// Across how many simulated hosts the run goes, if it does.
+    pub hosts: Option<u32>,
 }
 
 impl Capture {
@@ -90,7 +95,19 @@ impl Capture {
         if let Some(groups) = &self.mixed {
             return crate::mixed::command_line(&self.recipe, groups);
         }
-        let mut line = format!("$ cargo run --bin {}", self.bin);
+        let mut line = if self.hosts.is_some() {
+            format!("$ cargo xtask hosts run -- {}", self.bin)
+        } else {
+            format!("$ cargo run --bin {}", self.bin)
+        };
+        if self.hosts.is_some() {
+            // `hosts run` hands every word after the recipe's name on to it.
+            for arg in &self.args {
+                line.push(' ');
+                line.push_str(arg);
+            }
+            return line;
+        }
         if !self.args.is_empty() {
             line.push_str(" -- ");
             line.push_str(&self.args.join(" "));
@@ -152,6 +169,7 @@ impl Recipe {
             mixed: None,
             recipe: self.name.clone(),
             timeline: Some(outputs.join(format!("{}.svg", self.name))),
+            hosts: None,
         };
         let extras = self.extra.iter().map(|e| Capture {
             name: format!("{}-{}", self.name, e.label),
@@ -165,6 +183,7 @@ impl Recipe {
             timeline: e
                 .timeline
                 .then(|| outputs.join(format!("{}-{}.svg", self.name, e.label))),
+            hosts: e.hosts,
         });
         std::iter::once(main).chain(extras).collect()
     }

@@ -40,6 +40,15 @@ pub fn probe_case() -> String {
     case
 }
 
+/// Says on the terminal that a test is skipped and why, past the test
+/// harness's capture (which hides `println!` of a passing test): a skipped
+/// test is never silent.
+pub fn skip(test: &str, why: &str) {
+    use std::io::Write;
+    let line = format!("SKIPPED {test}: {why}\n");
+    let _ = std::io::stderr().write_all(line.as_bytes());
+}
+
 /// The directory the recipes' executables are built into: the one this test
 /// executable sits in (`target/<profile>/deps/..`).
 fn bin_dir() -> PathBuf {
@@ -268,9 +277,11 @@ impl Run {
     /// so the rank count is the harness's, not the program's default: a
     /// check run at two counts defeats answers written for one.
     pub fn ranks(mut self, np: u32) -> Run {
-        let launcher = std::env::var("MPIEXEC").unwrap_or_else(|_| "mpiexec".into());
+        // By default the launcher of the MPI the recipes were built with.
+        let mpiexec = manifest::mpi::Mpi::from_env().mpiexec();
+        let launcher = std::env::var("MPIEXEC").unwrap_or_else(|_| mpiexec.into());
         let mut words = launcher.split_whitespace().map(str::to_string);
-        let program = words.next().unwrap_or_else(|| "mpiexec".into());
+        let program = words.next().unwrap_or_else(|| mpiexec.into());
         let mut args: Vec<String> = words.collect();
         // The launcher labels each line with the rank that printed it
         // (Hydra's `-l`, Open MPI's `--tag-output`): a check can then tell
@@ -357,6 +368,13 @@ impl Run {
     pub fn signal_after(mut self, delay: Duration, signal: Signal, target: Target) -> Run {
         self.trigger = Some((Trigger::After(delay), signal, target));
         self.grace = Duration::from_secs(3);
+        self
+    }
+
+    /// How long the processes may take to go after the signal, if not the
+    /// 3 s that [`Run::signal_on`] and [`Run::signal_after`] allow.
+    pub fn grace(mut self, grace: Duration) -> Run {
+        self.grace = grace;
         self
     }
 

@@ -10,7 +10,8 @@
 //! The cases are made from `recipes.toml` (a `harness = false` target).
 
 use cookbook_tests::manifest::{self, Capture, Compare, Order, Recipe, exercises};
-use cookbook_tests::{METHODS, Run, mixed_job, normalise};
+use cookbook_tests::{METHODS, Run, mixed_job, normalise, skip};
+use hosts::Mpi;
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn main() {
@@ -71,11 +72,32 @@ fn captured_output_matches_a_fresh_run(recipe: &Recipe, capture: &Capture) -> Re
         format!("{}: nothing to compare", path.display())
     })?;
 
+    // Across simulated hosts: needs root and the Open MPI build, else says so.
+    let across = match capture.hosts {
+        None => None,
+        Some(count) => {
+            if let Err(why) = hosts::permitted() {
+                skip(&capture.name, &why);
+                return Ok(());
+            }
+            let exe = Mpi::OpenMpi.target_dir().join("debug").join(&capture.bin);
+            if !exe.exists() {
+                skip(
+                    &capture.name,
+                    &format!("no {} (the Open MPI build)", exe.display()),
+                );
+                return Ok(());
+            }
+            // A prefix of its own: the tests across hosts run beside this one.
+            let made = hosts::Hosts::up("cko", count as usize).map_err(|e| e.to_string())?;
+            Some((exe, hosts::Guard(made)))
+        }
+    };
     let methods: &[&str] = if recipe.is_mpi() { &[""] } else { &METHODS };
     for method in methods {
-        let mut run = match &capture.mixed {
+        let mut run = match (&capture.mixed, &across) {
             // A mixed mpi4py + Rust job, which needs Python with mpi4py.
-            Some(groups) => match mixed_job(&recipe.name, groups) {
+            (Some(groups), _) => match mixed_job(&recipe.name, groups) {
                 Some(run) => run,
                 None => {
                     eprintln!(
@@ -85,7 +107,14 @@ fn captured_output_matches_a_fresh_run(recipe: &Recipe, capture: &Capture) -> Re
                     return Ok(());
                 }
             },
-            None => Run::recipe(&capture.bin).args(&capture.args),
+            (None, None) => Run::recipe(&capture.bin).args(&capture.args),
+            (None, Some((exe, hosts))) => Run::program(exe, &capture.bin)
+                .env("MPIEXEC", &hosts.launcher(Mpi::OpenMpi))
+                .env(hosts::SHOW_HOST, "1")
+                .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+                .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+                .timeout(std::time::Duration::from_secs(60))
+                .args(&capture.args),
         };
         if let Some(scale) = recipe.test_time_scale {
             run = run.time_scale(scale);

@@ -5,11 +5,13 @@
 mod book;
 mod compare;
 mod exercise;
+mod hosts;
 mod setup;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use manifest::mpi::Mpi;
 use manifest::{Recipe, target_dir, workspace_root};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
@@ -39,6 +41,9 @@ enum Chore {
         /// Run only these steps, in the usual order (repeatable) [default: all]
         #[arg(long = "step", value_name = "STEP", value_enum)]
         steps: Vec<Step>,
+        /// Build and test against this MPI, in a target directory of its own (openmpi: target/openmpi) [default: mpich, all steps; openmpi: the build and tests steps]
+        #[arg(long, value_name = "MPI", value_parser = ["mpich", "openmpi"])]
+        mpi: Option<String>,
     },
     /// Build the book into book/build, after checking its includes
     Book {
@@ -56,6 +61,11 @@ enum Chore {
     Bench(BenchArgs),
     /// A recipe's Python original and the Rust recipe side by side: outputs, wall time, peak memory, processes
     Compare(compare::Args),
+    /// Simulated hosts (network namespaces on a bridge) to run MPI recipes across
+    Hosts {
+        #[command(subcommand)]
+        command: hosts::Command,
+    },
     /// The classroom exercises in exercises/
     Exercise {
         #[command(subcommand)]
@@ -113,11 +123,17 @@ fn main() -> ExitCode {
             .and_then(|()| setup::mdbook())
             .and_then(|()| setup::python_mpi().map(|_| ())),
         Chore::Tour { recipes } => tour(&recipes),
-        Chore::Test { steps } => test(&steps),
+        Chore::Test { steps, mpi } => test(
+            &steps,
+            mpi.as_deref()
+                .and_then(manifest::mpi::Mpi::parse)
+                .unwrap_or(manifest::mpi::Mpi::Mpich),
+        ),
         Chore::Book { serve } => setup::mdbook().and_then(|()| book::build(serve)),
         Chore::Outputs { recipes } => outputs(&recipes),
         Chore::Bench(args) => bench(&args),
         Chore::Compare(args) => compare::run(&args),
+        Chore::Hosts { command } => hosts::run(command),
         Chore::Exercise { command } => setup::system().and_then(|()| exercise::run(command)),
     };
     match result {
@@ -273,25 +289,26 @@ fn outputs(names: &[String]) -> Result {
                 .timeline
                 .iter()
                 .flat_map(|svg| [std::ffi::OsStr::new("--timeline"), svg.as_os_str()]);
-            let mut command = match &capture.mixed {
+            let output = match (&capture.mixed, capture.hosts) {
                 // A mixed-language job: mpi4py ranks beside Rust ranks (no
                 // picture: the Python ranks record nothing).
-                Some(groups) => manifest::mixed::command(
+                (Some(groups), _) => manifest::mixed::command(
                     &recipe.name,
                     groups,
                     &setup::python_mpi()?,
                     &target_dir().join("debug"),
-                ),
-                None => {
-                    let mut command = Command::new(built(&capture.bin));
-                    command.args(&capture.args).args(timeline);
-                    command
-                }
-            };
-            let output = command
+                )
                 .current_dir(workspace_root())
                 .output()
-                .map_err(|e| Failure::new(format!("cannot run {}: {e}", recipe.name)))?;
+                .map_err(|e| Failure::new(format!("cannot run {}: {e}", recipe.name)))?,
+                (None, Some(count)) => hosts::capture(&capture, count)?,
+                (None, None) => Command::new(built(&capture.bin))
+                    .args(&capture.args)
+                    .args(timeline)
+                    .current_dir(workspace_root())
+                    .output()
+                    .map_err(|e| Failure::new(format!("cannot run {}: {e}", recipe.name)))?,
+            };
             let (stdout, stderr) = (
                 String::from_utf8_lossy(&output.stdout),
                 String::from_utf8_lossy(&output.stderr),
@@ -334,6 +351,29 @@ fn bench(args: &BenchArgs) -> Result {
     run(&cargo(), &command)
 }
 
+/// The MPI recipes built against Open MPI too, when it is installed: the
+/// tests across simulated hosts run those (tests/tests/hosts.rs says why),
+/// and say so and skip without them.
+fn build_open_mpi_recipes(mpi: Mpi) -> Result {
+    let open_mpi = Mpi::OpenMpi;
+    if mpi == open_mpi || !Path::new("/usr/bin/mpicc.openmpi").exists() {
+        return Ok(());
+    }
+    let recipes: Vec<Recipe> = manifest::read()
+        .map_err(Failure::new)?
+        .recipe
+        .into_iter()
+        .filter(Recipe::is_mpi)
+        .collect();
+    let mut args = vec!["build"];
+    for recipe in &recipes {
+        args.extend(["--package", &recipe.name]);
+    }
+    let env = open_mpi.build_env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    run_with_env(&cargo(), &args, &env)
+}
+
 /// What `cargo xtask test` runs, in this order. A failed step does not
 /// stop the others: the summary names every step that failed.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, ValueEnum)]
@@ -374,8 +414,10 @@ impl Step {
             .unwrap_or_default()
     }
 
-    fn run(self) -> Result {
+    fn run(self, mpi: Mpi) -> Result {
         let cargo = cargo();
+        let env = mpi.build_env();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
         match self {
             Step::Fmt => run(&cargo, &["fmt", "--all", "--", "--check"]).and_then(|()| {
                 let exercises = manifest::exercises::dir().join("Cargo.toml");
@@ -420,8 +462,9 @@ impl Step {
                     ],
                 )
             }),
-            Step::Build => build_bins(false),
-            Step::Tests => run(&cargo, &["test", "--workspace"]),
+            Step::Build => run_with_env(&cargo, &["build", "--workspace", "--bins"], &env)
+                .and_then(|()| build_open_mpi_recipes(mpi)),
+            Step::Tests => run_with_env(&cargo, &["test", "--workspace"], &env),
             Step::Docs => run_with_env(
                 &cargo,
                 &["doc", "--workspace", "--no-deps"],
@@ -442,9 +485,12 @@ impl Step {
 
 /// Everything CI checks (or the steps named), in one command, with a
 /// summary line at the end.
-fn test(only: &[Step]) -> Result {
+fn test(only: &[Step], mpi: Mpi) -> Result {
     let started = Instant::now();
     setup::system()?;
+    if mpi == Mpi::OpenMpi {
+        setup::open_mpi()?;
+    }
     setup::mdbook()?;
     // The Python side (benchmarks' twins, mixed-language MPI runs) is
     // optional: without it those parts say so and skip.
@@ -454,15 +500,21 @@ fn test(only: &[Step]) -> Result {
             f.message
         );
     }
-    let steps: Vec<Step> = Step::ALL
-        .into_iter()
-        .filter(|s| only.is_empty() || only.contains(s))
-        .collect();
+    // Under Open MPI, what depends on the MPI: the build and the tests.
+    let default: &[Step] = match mpi {
+        Mpi::Mpich => &Step::ALL,
+        Mpi::OpenMpi => &[Step::Build, Step::Tests],
+    };
+    let steps: Vec<Step> = if only.is_empty() {
+        default.to_vec()
+    } else {
+        Step::ALL.into_iter().filter(|s| only.contains(s)).collect()
+    };
     let names: Vec<String> = steps.iter().map(|s| s.name()).collect();
     let mut failed = Vec::new();
     for (step, name) in steps.iter().zip(&names) {
         println!("\nxtask test: {name}");
-        if let Err(f) = step.run() {
+        if let Err(f) = step.run(mpi) {
             eprintln!("error: {}", f.message);
             failed.push(name.as_str());
         }

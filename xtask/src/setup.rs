@@ -104,6 +104,60 @@ pub fn system() -> Result {
     }
 }
 
+const OPEN_MPI_PACKAGES: [&str; 2] = ["openmpi-bin", "libopenmpi-dev"];
+
+/// The Debian alternatives that must keep pointing at MPICH, and where:
+/// everyone else on the machine builds and runs against the default MPI.
+const MPICH_ALTERNATIVES: [(&str, &str); 3] = [
+    ("mpi", "/usr/bin/mpicc.mpich"),
+    ("mpirun", "/usr/bin/mpirun.mpich"),
+    (
+        "mpi-x86_64-linux-gnu",
+        "/usr/include/x86_64-linux-gnu/mpich",
+    ),
+];
+
+/// Installs Open MPI beside MPICH if it is missing (`cargo xtask test --mpi
+/// openmpi`). Installing it after MPICH makes Open MPI the automatic
+/// choice of some Debian alternatives (`mpi-x86_64-linux-gnu`): those are
+/// set back to MPICH, which stays the default `mpicc`, `mpiexec` and
+/// `mpi.h`. Open MPI is only ever used by explicit paths.
+pub fn open_mpi() -> Result {
+    if on_path("mpiexec.openmpi") && on_path("mpicc.openmpi") {
+        return Ok(());
+    }
+    println!("xtask: missing Open MPI (mpiexec.openmpi, mpicc.openmpi)");
+    let by_hand = format!("sudo apt-get install -y {}", OPEN_MPI_PACKAGES.join(" "));
+    if !is_root() || !Path::new("/usr/bin/apt-get").exists() {
+        return Err(Failure::usage(format!(
+            "cannot install Open MPI here (needs apt-get as root); run by hand: {by_hand}"
+        )));
+    }
+    let install: Vec<&str> = ["apt-get", "install", "-y", "-q"]
+        .into_iter()
+        .chain(OPEN_MPI_PACKAGES)
+        .collect();
+    let installed = apt(&install) || (apt(&["apt-get", "update", "-q"]) && apt(&install));
+    for (name, mpich) in MPICH_ALTERNATIVES {
+        let now = std::fs::read_link(format!("/etc/alternatives/{name}")).unwrap_or_default();
+        if Path::new(mpich).exists() && now != Path::new(mpich) {
+            println!(
+                "xtask: the alternative {name} now points at {}",
+                now.display()
+            );
+            apt(&["update-alternatives", "--set", name, mpich]);
+        }
+    }
+    if installed && on_path("mpiexec.openmpi") && on_path("mpicc.openmpi") {
+        println!("xtask: installed {}", OPEN_MPI_PACKAGES.join(", "));
+        Ok(())
+    } else {
+        Err(Failure::usage(format!(
+            "could not install Open MPI; run by hand: {by_hand}"
+        )))
+    }
+}
+
 fn apt(args: &[&str]) -> bool {
     println!("xtask: $ {}", args.join(" "));
     Command::new(args[0])
