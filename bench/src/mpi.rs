@@ -25,16 +25,16 @@ pub fn launch_with(
 ) -> common::Result<Vec<String>> {
     let exe = std::env::current_exe()?;
     let mut words = launcher.split_whitespace();
-    let output = Command::new(words.next().unwrap_or("mpiexec"))
+    let mut command = Command::new(words.next().unwrap_or("mpiexec"));
+    command
         .args(words)
         .envs(env.iter().copied())
         .arg("-n")
         .arg(np.to_string())
         .arg(exe)
         .arg("mpi")
-        .args(args)
-        .output()
-        .map_err(|e| common::Error::new(format!("cannot run mpiexec: {e}")))?;
+        .args(args);
+    let output = output_within(command, LAUNCH_PATIENCE)?;
     if !output.status.success() {
         return Err(common::Error::new(format!(
             "mpiexec failed: {}",
@@ -45,6 +45,73 @@ pub fn launch_with(
         .lines()
         .map(str::to_string)
         .collect())
+}
+
+/// How long one MPI sample may take before it counts as hung: across
+/// simulated hosts MPICH over UCX's TCP can hang in `MPI_Finalize` (the
+/// hosts page says why), and a hung case must not hang the bench.
+const LAUNCH_PATIENCE: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Runs `command` in a process group of its own, its output in files (no
+/// pipe to fill), and kills the whole group if it is not done in `patience`.
+fn output_within(
+    mut command: Command,
+    patience: std::time::Duration,
+) -> common::Result<std::process::Output> {
+    use std::os::unix::process::CommandExt;
+    let mut out = tempfile_in_target("stdout")?;
+    let mut err = tempfile_in_target("stderr")?;
+    let mut child = command
+        .stdout(out.0.try_clone()?)
+        .stderr(err.0.try_clone()?)
+        .process_group(0)
+        .spawn()
+        .map_err(|e| common::Error::new(format!("cannot run mpiexec: {e}")))?;
+    let deadline = std::time::Instant::now() + patience;
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let group = nix::unistd::Pid::from_raw(child.id() as i32);
+            let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
+            let _ = child.wait();
+            return Err(common::Error::new(format!(
+                "mpiexec did not finish in {} s (killed)",
+                patience.as_secs()
+            )));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let read = |file: &mut (std::fs::File, std::path::PathBuf)| -> common::Result<Vec<u8>> {
+        use std::io::{Read, Seek};
+        let mut bytes = Vec::new();
+        file.0.seek(std::io::SeekFrom::Start(0))?;
+        file.0.read_to_end(&mut bytes)?;
+        let _ = std::fs::remove_file(&file.1);
+        Ok(bytes)
+    };
+    Ok(std::process::Output {
+        status,
+        stdout: read(&mut out)?,
+        stderr: read(&mut err)?,
+    })
+}
+
+/// A fresh file under `<target>/bench` for one launch's `what`.
+fn tempfile_in_target(what: &str) -> common::Result<(std::fs::File, std::path::PathBuf)> {
+    static COUNT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let dir = manifest::target_dir().join("bench");
+    std::fs::create_dir_all(&dir)?;
+    let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = dir.join(format!("launch-{}-{n}.{what}", std::process::id()));
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&path)?;
+    Ok((file, path))
 }
 
 /// Builds `bench/c/pingpong.c` with `mpicc` and returns its path.

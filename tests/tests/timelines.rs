@@ -39,6 +39,9 @@ fn processes(capture: &str, recipe: &Recipe) -> usize {
         "spawn" | "spawn-all-first" | "subclass" => 6,
         // Two children.
         "name" | "background" | "queue" | "pipe" => 3,
+        // Two children; the resource tracker is forked by hand, not started
+        // as a Process, and draws no lane.
+        "shared-memory" => 3,
         "kill" => 2,
         // p1 to p4.
         "sync" => 5,
