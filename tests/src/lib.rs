@@ -912,6 +912,18 @@ impl Under {
 /// with `EXERCISE_WRONG=<stem>` the known wrong solution `wrong/<stem>.rs`,
 /// built as the bin `<starter>-wrong-<stem>` beside the starter's (that is
 /// how verify proves the checks catch it).
+/// The names in `/dev/shm` now: tests compare them before and after a run
+/// to show that it left nothing there.
+pub fn dev_shm() -> std::collections::BTreeSet<String> {
+    std::fs::read_dir("/dev/shm")
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// A number in `lo..=hi`, different from run to run: a check that gives a
 /// program a count it cannot know in advance defeats an answer that prints
 /// the expected result for the default count.

@@ -13,25 +13,15 @@ use std::time::{Duration, Instant};
 /// The tests here compare `/dev/shm` before and after: one at a time.
 static DEV_SHM: Mutex<()> = Mutex::new(());
 
-fn dev_shm() -> BTreeSet<String> {
-    std::fs::read_dir("/dev/shm")
-        .map(|d| {
-            d.flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// Runs, and returns the outcome with what the run added to `/dev/shm`:
 /// the names it printed that are still there, and any new `psm_` name
 /// (other programs on the machine come and go in `/dev/shm` meanwhile:
 /// their entries are not the recipe's).
 fn run_and_compare(run: Run) -> (Outcome, Vec<String>) {
-    let before = dev_shm();
+    let before = cookbook_tests::dev_shm();
     let out = run.run();
     out.assert_clean();
-    let after = dev_shm();
+    let after = cookbook_tests::dev_shm();
     let mut added: Vec<String> = after
         .difference(&before)
         .filter(|n| n.starts_with("psm_"))
@@ -161,7 +151,10 @@ fn a_separate_program_attaches_by_name() {
     let server = server.join().expect("server thread");
     server.assert_success();
     assert_eq!(server.lines().last(), Some(&"someone wrote b'HOWDY'"));
-    assert!(!dev_shm().contains(&name), "the served block is gone");
+    assert!(
+        !cookbook_tests::dev_shm().contains(&name),
+        "the served block is gone"
+    );
 
     // Attaching to a name nobody created is an error, not a panic.
     let out = Run::recipe("shared-memory").args(["--attach", &name]).run();

@@ -6,25 +6,17 @@
 use cookbook_tests::{Outcome, Run, Target};
 use nix::sys::signal::Signal;
 use regex::Regex;
-use std::collections::BTreeSet;
 
 use cookbook_tests::METHODS;
 
-fn shm_entries() -> BTreeSet<String> {
-    std::fs::read_dir("/dev/shm")
-        .map(|d| {
-            d.flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// Runs, and checks that the run added nothing to `/dev/shm`.
 fn checked(run: Run) -> Outcome {
-    let before = shm_entries();
+    let before = cookbook_tests::dev_shm();
     let out = run.run();
-    let added: Vec<String> = shm_entries().difference(&before).cloned().collect();
+    let added: Vec<String> = cookbook_tests::dev_shm()
+        .difference(&before)
+        .cloned()
+        .collect();
     assert!(
         added.is_empty(),
         "{}: left in /dev/shm: {added:?}",

@@ -9,7 +9,6 @@
 //! build shares `target/take-home`, so only the first run is slow.
 
 use cookbook_tests::{Run, manifest, normalise, workspace_root};
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -34,16 +33,6 @@ impl Drop for Scratch {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
-}
-
-fn dev_shm() -> BTreeSet<String> {
-    std::fs::read_dir("/dev/shm")
-        .map(|d| {
-            d.flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 fn build(project: &Path, target: &Path) {
@@ -118,7 +107,7 @@ fn the_take_home_programs_build_alone_and_print_what_the_recipes_print() {
     }
 
     // shared-memory: attached by another program, and nothing left behind.
-    let before = dev_shm();
+    let before = cookbook_tests::dev_shm();
     let out = Run::program(bin("shared-memory"), "take-home shared-memory").run_ok();
     let lines = out.lines();
     assert!(
@@ -134,7 +123,7 @@ fn the_take_home_programs_build_alone_and_print_what_the_recipes_print() {
         ]
     );
     assert_eq!(
-        dev_shm(),
+        cookbook_tests::dev_shm(),
         before,
         "the take-home shared-memory left a block"
     );
