@@ -229,6 +229,14 @@ fn an_mpi_recipe_under_a_launcher_it_cannot_see_does_not_relaunch_itself() {
     // A "launcher" that runs the program without telling it its rank.
     let dir = std::env::temp_dir().join(format!("cookbook-fake-mpiexec-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
+    // Removed however the test ends, a timed-out run included.
+    struct RemoveOnDrop(std::path::PathBuf);
+    impl Drop for RemoveOnDrop {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+    let _cleanup = RemoveOnDrop(dir.clone());
     let script = dir.join("fake-mpiexec");
     std::fs::write(
         &script,
@@ -240,7 +248,6 @@ fn an_mpi_recipe_under_a_launcher_it_cannot_see_does_not_relaunch_itself() {
         .env("MPIEXEC", script.to_str().unwrap())
         .timeout(Duration::from_secs(10))
         .run();
-    let _ = std::fs::remove_dir_all(&dir);
     out.assert_usage_error();
     assert!(
         out.stderr
