@@ -53,12 +53,28 @@ fn processes(capture: &str, recipe: &Recipe) -> usize {
     }
 }
 
-/// A fresh file name for a test's picture, in the test's own temp space.
-fn picture(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!(
+/// A fresh file name for a test's picture, in the test's own temp space,
+/// removed when the test is done with it, passed or failed.
+fn picture(name: &str) -> Picture {
+    Picture(std::env::temp_dir().join(format!(
         "cookbook-timeline-test-{}-{name}.svg",
         std::process::id()
-    ))
+    )))
+}
+
+struct Picture(PathBuf);
+
+impl std::ops::Deref for Picture {
+    type Target = PathBuf;
+    fn deref(&self) -> &PathBuf {
+        &self.0
+    }
+}
+
+impl Drop for Picture {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 fn take(path: &PathBuf) -> String {
