@@ -44,9 +44,14 @@ pub fn probe_case() -> String {
 /// harness's capture (which hides `println!` of a passing test): a skipped
 /// test is never silent.
 pub fn skip(test: &str, why: &str) {
+    say(&format!("SKIPPED {test}: {why}"));
+}
+
+/// Writes a line straight to the terminal, past the test harness's capture
+/// (`eprintln!` of a passing test is hidden).
+pub fn say(text: &str) {
     use std::io::Write;
-    let line = format!("SKIPPED {test}: {why}\n");
-    let _ = std::io::stderr().write_all(line.as_bytes());
+    let _ = std::io::stderr().write_all(format!("{text}\n").as_bytes());
 }
 
 /// The directory the recipes' executables are built into: the one this test

@@ -9,12 +9,7 @@
 //! terminal that it skipped: it never passes in silence.
 
 use cookbook_tests::manifest::{self, Recipe, mixed};
-use cookbook_tests::{Run, mixed_job, normalise};
-use std::io::Write;
-
-fn say(text: &str) {
-    let _ = writeln!(std::io::stderr(), "{text}");
-}
+use cookbook_tests::{Run, mixed_job, normalise, say, skip};
 
 fn mpi_recipes() -> Vec<Recipe> {
     manifest::load()
@@ -69,10 +64,13 @@ fn mixed_jobs_print_what_all_rust_jobs_print() {
     for recipe in &recipes {
         let groups = recipe.mixed.as_ref().expect("checked above");
         let Some(job) = mixed_job(&recipe.name, groups) else {
-            say(&format!(
-                "skipped: no Python with mpi4py: {} mixed jobs were not run (`cargo xtask setup` makes one)",
-                recipes.len()
-            ));
+            skip(
+                "mixed_jobs_print_what_all_rust_jobs_print",
+                &format!(
+                    "no Python with mpi4py: {} mixed jobs were not run (`cargo xtask setup` makes one)",
+                    recipes.len()
+                ),
+            );
             return;
         };
         let mixed = job.run_ok();
@@ -107,7 +105,10 @@ fn mixed_jobs_print_what_all_rust_jobs_print() {
 fn a_float64_root_gives_rust_ranks_its_bits_as_an_integer() {
     let (recipe, groups) = broadcast_extra("float64");
     let Some(job) = mixed_job(&recipe.name, &groups) else {
-        say("skipped: no Python with mpi4py: the float64 mismatch was not run");
+        skip(
+            "a_float64_root_gives_rust_ranks_its_bits_as_an_integer",
+            "no Python with mpi4py",
+        );
         return;
     };
     let out = job.run_ok();
@@ -138,7 +139,10 @@ fn a_float64_root_gives_rust_ranks_its_bits_as_an_integer() {
 fn a_longer_message_than_the_python_buffer_is_a_truncation_error() {
     let (recipe, groups) = broadcast_extra("truncated");
     let Some(job) = mixed_job(&recipe.name, &groups) else {
-        say("skipped: no Python with mpi4py: the truncation mismatch was not run");
+        skip(
+            "a_longer_message_than_the_python_buffer_is_a_truncation_error",
+            "no Python with mpi4py",
+        );
         return;
     };
     let out = job.run();
@@ -179,7 +183,10 @@ fn a_shorter_broadcast_than_the_python_buffer_is_a_size_error() {
         },
     ];
     let Some(job) = mixed_job("broadcast", &groups) else {
-        say("skipped: no Python with mpi4py: the size mismatch was not run");
+        skip(
+            "a_shorter_broadcast_than_the_python_buffer_is_a_size_error",
+            "no Python with mpi4py",
+        );
         return;
     };
     let out = job.run();
@@ -213,7 +220,10 @@ fn a_longer_message_than_a_rust_buffer_aborts_the_job() {
         },
     ];
     let Some(job) = mixed_job("broadcast", &groups) else {
-        say("skipped: no Python with mpi4py: the Rust-side truncation was not run");
+        skip(
+            "a_longer_message_than_a_rust_buffer_aborts_the_job",
+            "no Python with mpi4py",
+        );
         return;
     };
     let out = job.run();

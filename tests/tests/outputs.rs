@@ -100,9 +100,9 @@ fn captured_output_matches_a_fresh_run(recipe: &Recipe, capture: &Capture) -> Re
             (Some(groups), _) => match mixed_job(&recipe.name, groups) {
                 Some(run) => run,
                 None => {
-                    eprintln!(
-                        "skipped: {}: no Python with mpi4py (`cargo xtask setup` makes one)",
-                        capture.name
+                    skip(
+                        &capture.name,
+                        "no Python with mpi4py (`cargo xtask setup` makes one)",
                     );
                     return Ok(());
                 }

@@ -8,18 +8,11 @@
 //! (`manifest::python::mpi4py_python`). When there is none, the test says
 //! so on the terminal: it never passes in silence.
 
-use cookbook_tests::{Run, manifest, normalise, workspace_root};
+use cookbook_tests::{Run, manifest, normalise, skip, workspace_root};
 use regex::Regex;
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
-
-/// Written straight to the terminal: the harness captures `println!`, and a
-/// skipped check must be seen.
-fn say(text: &str) {
-    let _ = writeln!(std::io::stderr(), "{text}");
-}
 
 /// A listing's file. `queue.py` would hide the standard library's `queue`
 /// module from every program in its folder (Python puts the script's folder
@@ -110,7 +103,10 @@ fn every_recipe_page_shows_its_python_listing() {
 #[test]
 fn multiprocessing_listings_print_what_the_recipes_print() {
     if !python_works("import multiprocessing") {
-        say("skipped: python3 not found: the multiprocessing listings were not run");
+        skip(
+            "multiprocessing_listings_print_what_the_recipes_print",
+            "python3 not found",
+        );
         return;
     }
     for recipe in manifest::load().recipe.iter().filter(|r| !r.is_mpi()) {
@@ -143,10 +139,13 @@ fn mpi4py_listings_print_what_the_recipes_print() {
     // The Python with mpi4py and numpy that `cargo xtask setup` makes
     // (under target/; `cargo xtask test` makes it too).
     let Some(python) = manifest::python::mpi4py_python() else {
-        say(&format!(
-            "skipped: no Python with mpi4py and numpy: {} mpi4py listings were not run (`cargo xtask setup` makes one under target/)",
-            mpi.len()
-        ));
+        skip(
+            "mpi4py_listings_print_what_the_recipes_print",
+            &format!(
+                "no Python with mpi4py and numpy: {} mpi4py listings were not run (`cargo xtask setup` makes one under target/)",
+                mpi.len()
+            ),
+        );
         return;
     };
     for recipe in &mpi {
