@@ -164,7 +164,8 @@ fn mpi4py_samples(
     if quick {
         command.arg("--quick");
     }
-    let output = command.output().map_err(|e| e.to_string())?;
+    // Under the same time limit as the Rust side's launches.
+    let output = mpi::output_within(command, mpi::LAUNCH_PATIENCE).map_err(|e| e.to_string())?;
     if !output.status.success() {
         return Err(String::from_utf8_lossy(&output.stderr).trim().to_string());
     }

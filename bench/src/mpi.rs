@@ -50,11 +50,11 @@ pub fn launch_with(
 /// How long one MPI sample may take before it counts as hung: across
 /// simulated hosts MPICH over UCX's TCP can hang in `MPI_Finalize` (the
 /// hosts page says why), and a hung case must not hang the bench.
-const LAUNCH_PATIENCE: std::time::Duration = std::time::Duration::from_secs(120);
+pub const LAUNCH_PATIENCE: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// Runs `command` in a process group of its own, its output in files (no
 /// pipe to fill), and kills the whole group if it is not done in `patience`.
-fn output_within(
+pub fn output_within(
     mut command: Command,
     patience: std::time::Duration,
 ) -> common::Result<std::process::Output> {
