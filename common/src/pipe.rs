@@ -228,16 +228,9 @@ impl Connection {
     /// descriptors next: the read could swallow them.
     pub(crate) fn recv_only<T: DeserializeOwned>(&self) -> Result<T> {
         let decoded = self.receiving(|| {
-            GREEDY.with(|cell| match cell.try_borrow_mut() {
-                Ok(mut buffer) => {
-                    let len = read_only_frame(self.fd.as_fd(), &mut buffer)?;
-                    Ok(postcard::from_bytes::<T>(&buffer[..len]))
-                }
-                Err(_) => {
-                    let mut buffer = Vec::new();
-                    let len = read_only_frame(self.fd.as_fd(), &mut buffer)?;
-                    Ok(postcard::from_bytes::<T>(&buffer[..len]))
-                }
+            with_receive_buffer(|buffer| {
+                let len = read_only_frame(self.fd.as_fd(), buffer)?;
+                Ok(postcard::from_bytes::<T>(&buffer[..len]))
             })
         })?;
         Ok(decoded?)
@@ -516,7 +509,6 @@ thread_local! {
     /// fresh memory (fresh pages cost a page fault each, 4 KiB at a time).
     static ENCODED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     static RECEIVED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-    static GREEDY: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Serializes `value` into this thread's reusable buffer and hands the
@@ -552,12 +544,18 @@ pub(crate) fn with_frame<R>(
     stalled: &dyn Fn() -> Result<()>,
     use_them: impl FnOnce(&[u8]) -> Result<R>,
 ) -> Result<R> {
+    with_receive_buffer(|buffer| {
+        read_frame_into(fd, deadline, stalled, buffer)?;
+        use_them(buffer)
+    })
+}
+
+/// Runs `f` with this thread's reusable receive buffer, or with a fresh
+/// one when that is already in use further up this thread's stack.
+fn with_receive_buffer<R>(f: impl FnOnce(&mut Vec<u8>) -> Result<R>) -> Result<R> {
     RECEIVED.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut buffer) => {
-            read_frame_into(fd, deadline, stalled, &mut buffer)?;
-            use_them(&buffer)
-        }
-        Err(_) => use_them(&read_frame(fd, deadline, stalled)?),
+        Ok(mut buffer) => f(&mut buffer),
+        Err(_) => f(&mut Vec::new()),
     })
 }
 
