@@ -283,7 +283,8 @@ impl Run {
     /// check run at two counts defeats answers written for one.
     pub fn ranks(mut self, np: u32) -> Run {
         // By default the launcher of the MPI the recipes were built with.
-        let mpiexec = manifest::mpi::Mpi::from_env().mpiexec();
+        let mpi = manifest::mpi::Mpi::from_env();
+        let mpiexec = mpi.mpiexec();
         let launcher = std::env::var("MPIEXEC").unwrap_or_else(|_| mpiexec.into());
         let mut words = launcher.split_whitespace().map(str::to_string);
         let program = words.next().unwrap_or_else(|| mpiexec.into());
@@ -291,7 +292,7 @@ impl Run {
         // The launcher labels each line with the rank that printed it
         // (Hydra's `-l`, Open MPI's `--tag-output`): a check can then tell
         // who said what without believing the program.
-        let open_mpi = program.contains("openmpi") || program.contains("orterun");
+        let open_mpi = mpi == manifest::mpi::Mpi::OpenMpi;
         args.push(if open_mpi { "--tag-output" } else { "-l" }.to_string());
         self.labelled = true;
         args.extend(["-n".to_string(), np.to_string()]);
@@ -304,7 +305,7 @@ impl Run {
     }
 
     /// Records the MPI calls each rank makes ([`Outcome::mpi_calls`]):
-    /// `tests/mpi-trace/trace.c`, built once with `mpicc` (or `MPICC`),
+    /// `tests/mpi-trace/trace.c`, built once with the MPI's `mpicc`,
     /// is preloaded into every rank. Call after [`Run::ranks`].
     pub fn trace_mpi(mut self) -> Run {
         static RUNS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
@@ -321,7 +322,7 @@ impl Run {
             ("LD_PRELOAD", library.to_string_lossy().into_owned()),
             ("COOKBOOK_MPI_TRACE", dir.to_string_lossy().into_owned()),
         ];
-        let open_mpi = self.program.to_string_lossy().contains("openmpi");
+        let open_mpi = manifest::mpi::Mpi::from_env() == manifest::mpi::Mpi::OpenMpi;
         let preload: Vec<String> = vars
             .into_iter()
             .flat_map(|(k, v)| {
@@ -583,8 +584,9 @@ fn read_trace(dir: &Path) -> Vec<Vec<String>> {
 }
 
 /// `tests/mpi-trace/trace.c` as a shared library, built once per target
-/// directory with `MPICC` (default `mpicc`): the build goes to a temporary
-/// name first, so test processes building it at once never see half a file.
+/// directory with the `mpicc` of the MPI under test: the build goes to a
+/// temporary name first, so test processes building it at once never see
+/// half a file.
 fn mpi_trace_library() -> PathBuf {
     static LIBRARY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     LIBRARY
@@ -592,7 +594,8 @@ fn mpi_trace_library() -> PathBuf {
             let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("mpi-trace/trace.c");
             let dir = manifest::target_dir().join("mpi-trace");
             std::fs::create_dir_all(&dir).expect("target/mpi-trace");
-            let mpicc = std::env::var("MPICC").unwrap_or_else(|_| "mpicc".into());
+            // The compiler wrapper of the MPI the programs were built with.
+            let mpicc = manifest::mpi::Mpi::from_env().mpicc();
             let library = dir.join(format!(
                 "libtrace-{}.so",
                 Path::new(&mpicc)
@@ -606,7 +609,7 @@ fn mpi_trace_library() -> PathBuf {
             };
             if !fresh(&library) {
                 let partial = dir.join(format!("partial-{}.so", std::process::id()));
-                let status = Command::new(&mpicc)
+                let status = Command::new(mpicc)
                     .args(["-shared", "-fPIC", "-O1", "-Wall", "-Werror", "-o"])
                     .arg(&partial)
                     .arg(&source)
