@@ -158,12 +158,10 @@ impl Pythons {
                 )
             })?;
         let mpi = if mpi {
-            let python = manifest::python::mpi4py_python()
-                .map(Ok)
-                .unwrap_or_else(crate::setup::python_mpi)
-                .map_err(|f| {
-                    Failure::usage(format!("mpi4py cannot be had here ({})", f.message))
-                })?;
+            // Finds the venv's, or makes it.
+            let python = crate::setup::python_mpi().map_err(|f| {
+                Failure::usage(format!("mpi4py cannot be had here ({})", f.message))
+            })?;
             Some(python)
         } else {
             None
