@@ -66,7 +66,6 @@ pub fn run(command: Command) -> Result {
                 crate::setup::open_mpi()?;
             }
             let env = mpi.build_env();
-            let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
             run_with_env(&cargo(), &["build", "--quiet", "--bin", &recipe.name], &env)?;
             let before = hosts.counters().map_err(Failure::new)?;
             let status =
@@ -107,7 +106,6 @@ pub fn capture(capture: &manifest::Capture, count: u32) -> Result<std::process::
     let mpi = Mpi::OpenMpi;
     crate::setup::open_mpi()?;
     let env = mpi.build_env();
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     run_with_env(&cargo(), &["build", "--quiet", "--bin", &capture.bin], &env)?;
     let hosts = hosts::Guard(Hosts::up(PREFIX, count as usize).map_err(Failure::new)?);
     std::process::Command::new(mpi.target_dir().join("debug").join(&capture.bin))

@@ -11,7 +11,7 @@ mod setup;
 use clap::{Parser, Subcommand, ValueEnum};
 use manifest::mpi::Mpi;
 use manifest::{Recipe, target_dir, workspace_root};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
@@ -170,19 +170,22 @@ pub type Result<T = ()> = std::result::Result<T, Failure>;
 
 /// Runs a command from the workspace root, echoing it first.
 pub fn run(program: &str, args: &[&str]) -> Result {
-    run_with_env(program, args, &[])
+    run_with_env::<&str>(program, args, &[])
 }
 
 /// [`run`], with variables added to the environment (echoed too).
-pub fn run_with_env(program: &str, args: &[&str], env: &[(&str, &str)]) -> Result {
+pub fn run_with_env<V: AsRef<str>>(program: &str, args: &[&str], env: &[(&str, V)]) -> Result {
     let shown = std::path::Path::new(program)
         .file_name()
         .map_or(program.into(), |n| n.to_string_lossy());
-    let vars: String = env.iter().map(|(k, v)| format!("{k}={v:?} ")).collect();
+    let vars: String = env
+        .iter()
+        .map(|(k, v)| format!("{k}={:?} ", v.as_ref()))
+        .collect();
     println!("xtask: $ {vars}{shown} {}", args.join(" "));
     let status = Command::new(program)
         .args(args)
-        .envs(env.iter().copied())
+        .envs(env.iter().map(|(k, v)| (k, v.as_ref())))
         .current_dir(workspace_root())
         .status()
         .map_err(|e| Failure::new(format!("cannot run {program}: {e}")))?;
@@ -356,7 +359,7 @@ fn bench(args: &BenchArgs) -> Result {
 /// and say so and skip without them.
 fn build_open_mpi_recipes(mpi: Mpi) -> Result {
     let open_mpi = Mpi::OpenMpi;
-    if mpi == open_mpi || !Path::new("/usr/bin/mpicc.openmpi").exists() {
+    if mpi == open_mpi || !setup::on_path(open_mpi.mpicc()) {
         return Ok(());
     }
     let recipes: Vec<Recipe> = manifest::read()
@@ -369,9 +372,7 @@ fn build_open_mpi_recipes(mpi: Mpi) -> Result {
     for recipe in &recipes {
         args.extend(["--package", &recipe.name]);
     }
-    let env = open_mpi.build_env();
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    run_with_env(&cargo(), &args, &env)
+    run_with_env(&cargo(), &args, &open_mpi.build_env())
 }
 
 /// What `cargo xtask test` runs, in this order. A failed step does not
@@ -417,51 +418,13 @@ impl Step {
     fn run(self, mpi: Mpi) -> Result {
         let cargo = cargo();
         let env = mpi.build_env();
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
         match self {
-            Step::Fmt => run(&cargo, &["fmt", "--all", "--", "--check"]).and_then(|()| {
-                let exercises = manifest::exercises::dir().join("Cargo.toml");
-                run(
-                    &cargo,
-                    &[
-                        "fmt",
-                        "--all",
-                        "--manifest-path",
-                        exercises.to_str().expect("utf-8"),
-                        "--",
-                        "--check",
-                    ],
-                )
-            }),
-            Step::Clippy => run(
+            Step::Fmt => in_both_workspaces(&cargo, &["fmt", "--all"], &["--check"]),
+            Step::Clippy => in_both_workspaces(
                 &cargo,
-                &[
-                    "clippy",
-                    "--workspace",
-                    "--all-targets",
-                    "--",
-                    "-D",
-                    "warnings",
-                ],
-            )
-            .and_then(|()| {
-                // The exercises' solutions and wrong answers are code a
-                // student reads: held to the same lints.
-                let exercises = manifest::exercises::dir().join("Cargo.toml");
-                run(
-                    &cargo,
-                    &[
-                        "clippy",
-                        "--workspace",
-                        "--all-targets",
-                        "--manifest-path",
-                        exercises.to_str().expect("utf-8"),
-                        "--",
-                        "-D",
-                        "warnings",
-                    ],
-                )
-            }),
+                &["clippy", "--workspace", "--all-targets"],
+                &["-D", "warnings"],
+            ),
             Step::Build => run_with_env(&cargo, &["build", "--workspace", "--bins"], &env)
                 .and_then(|()| build_open_mpi_recipes(mpi)),
             Step::Tests => run_with_env(&cargo, &["test", "--workspace"], &env),
@@ -481,6 +444,25 @@ impl Step {
             }),
         }
     }
+}
+
+/// Runs `cargo <command> -- <after>` on the workspace, then on the
+/// exercises (a workspace of their own: their solutions and wrong answers
+/// are code a student reads, held to the same formatting and lints).
+fn in_both_workspaces(cargo: &str, command: &[&str], after: &[&str]) -> Result {
+    let exercises = manifest::exercises::dir().join("Cargo.toml");
+    let exercises = ["--manifest-path", exercises.to_str().expect("utf-8")];
+    for manifest_path in [&[][..], &exercises[..]] {
+        let args: Vec<&str> = command
+            .iter()
+            .chain(manifest_path)
+            .chain(&["--"])
+            .chain(after)
+            .copied()
+            .collect();
+        run(cargo, &args)?;
+    }
+    Ok(())
 }
 
 /// Everything CI checks (or the steps named), in one command, with a

@@ -11,7 +11,8 @@ use std::process::Command;
 const PACKAGES: [&str; 3] = ["mpich", "libmpich-dev", "libclang-dev"];
 pub const MDBOOK_VERSION: &str = "0.5.4";
 
-fn on_path(program: &str) -> bool {
+/// Whether `program` is in one of `PATH`'s directories.
+pub fn on_path(program: &str) -> bool {
     std::env::var_os("PATH")
         .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
 }
