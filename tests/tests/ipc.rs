@@ -75,3 +75,16 @@ fn an_ipc_channel_has_one_receiver() {
     out.assert_usage_error();
     assert!(out.stderr.contains("--consumers 2"), "{}", out.stderr);
 }
+
+#[test]
+fn an_unknown_transport_is_a_usage_error() {
+    for recipe in ["pipe", "queue"] {
+        let out = Run::recipe(recipe).args(["--via", "carrier-pigeon"]).run();
+        out.assert_usage_error();
+        assert!(
+            out.stderr.contains("ipc-channel"),
+            "{recipe}: {}",
+            out.stderr
+        );
+    }
+}
