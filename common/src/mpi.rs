@@ -8,6 +8,8 @@
 //! runs. `MPIEXEC` names another launcher, with its flags if it needs some
 //! (`MPIEXEC="mpiexec -f hosts"`); `--np N` changes the count.
 
+mod calls;
+
 use crate::{Error, Result};
 use mpi::topology::{Communicator, SimpleCommunicator};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -194,6 +196,7 @@ impl Launch {
             }
             return Ok(e.exit_code());
         }
+        calls::keep();
         crate::timeline::join_as_rank(rank);
         if std::env::var_os(SHOW_HOST).is_some() {
             // Across hosts (`cargo xtask hosts run`): each rank says where it runs.
@@ -207,8 +210,8 @@ impl Launch {
                 e.exit_code()
             }
         };
-        // Until the exit: MPI_Finalize waits for the other ranks.
-        crate::timeline::call("finalize");
+        // MPI_Finalize, when `universe` is dropped, waits for the other
+        // ranks: the timeline shows it (calls.rs).
         Ok(code)
     }
 }
@@ -359,7 +362,6 @@ impl Watchdog {
     /// Records the blocking call the rank is about to make.
     pub fn enter(&self, call: impl Into<String>) {
         let call = call.into();
-        crate::timeline::call(&call);
         if let Ok(mut current) = self.call.lock() {
             *current = call;
         }

@@ -238,6 +238,66 @@ fn an_mpi_exchange_draws_its_messages() {
     );
 }
 
+/// The widths of the waits a lane draws with this title (`blocked in X`).
+fn waits_drawn(lane: &str, title: &str) -> Vec<f64> {
+    lane.split("<rect ")
+        .filter(|r| r.contains(&format!(": {title}</title>")))
+        .filter_map(|r| {
+            r.split(r#"width=""#)
+                .nth(1)?
+                .split('"')
+                .next()?
+                .parse()
+                .ok()
+        })
+        .collect()
+}
+
+#[test]
+fn mpi_calls_are_drawn_as_waits_without_the_program_naming_them() {
+    // Rank 0 comes 300 ms late to a bcast, an allreduce and a barrier, then
+    // waits for rank 1's late send: MPI's profiling interface (common's
+    // mpi/calls.rs) names each wait; the probe's code names none.
+    let path = picture("mpi-calls");
+    Run::program(cookbook_tests::bin("mpi-probe"), "mpi-probe")
+        .args(["--late", "300", "--timeline", path.to_str().unwrap()])
+        .timeout(Duration::from_secs(60))
+        .run_ok();
+    let svg = take(&path);
+    assert_eq!(lanes(&svg), ["process 0", "process 1", "process 2"]);
+    // A run of about 1.5 s over some 430 px: 300 ms is tens of pixels.
+    let long = |widths: Vec<f64>, what: &str| {
+        assert!(
+            widths.iter().any(|&w| w >= 20.0),
+            "{what}: {widths:?}\n{svg}"
+        );
+    };
+    for rank in [1, 2] {
+        let g = lane(&svg, &format!("process {rank}"));
+        for call in ["bcast from rank 0", "allreduce", "barrier"] {
+            long(waits_drawn(g, &format!("blocked in {call}")), call);
+        }
+    }
+    let root = lane(&svg, "process 0");
+    long(
+        waits_drawn(root, "blocked in receive from rank 1"),
+        "receive",
+    );
+    assert!(svg.contains("MPI: process 1 to process 0"), "{svg}");
+}
+
+#[test]
+fn a_recipe_that_names_no_call_still_draws_its_messages() {
+    let path = picture("point-to-point");
+    Run::recipe("point-to-point")
+        .args(["--timeline", path.to_str().unwrap()])
+        .timeout(Duration::from_secs(60))
+        .run_ok();
+    let svg = take(&path);
+    assert!(svg.contains("MPI: process 0 to process 4"), "{svg}");
+    assert!(svg.contains("MPI: process 1 to process 8"), "{svg}");
+}
+
 #[test]
 fn ctrl_c_during_a_recorded_run_leaves_nothing_behind() {
     let path = picture("interrupted");

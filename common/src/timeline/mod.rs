@@ -36,7 +36,7 @@ pub use model::{Ending, Lane, Message, Run, Span, State};
 pub use svg::render;
 
 #[cfg(feature = "mpi")]
-pub(crate) use record::call;
+pub(crate) use record::{Blocked, recording};
 pub(crate) use record::{
     PIPE, QUEUE, blocked, exited, reaped, received, sent, signalled, sleeping, spawned, started,
 };

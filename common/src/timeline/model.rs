@@ -256,7 +256,7 @@ fn lane(pid: i32, name: String, events: &[Event], lines: &[Line], last: u64) -> 
             });
         }
     }
-    spans.extend(waits(&own, &prints, to));
+    spans.extend(waits(&own, to));
     Lane {
         pid,
         name,
@@ -269,22 +269,10 @@ fn lane(pid: i32, name: String, events: &[Event], lines: &[Line], last: u64) -> 
 }
 
 /// The outermost waits of one process (a wait inside a wait is part of it).
-fn waits(own: &[&Event], prints: &[(u64, String)], to: u64) -> Vec<Span> {
+fn waits(own: &[&Event], to: u64) -> Vec<Span> {
     let mut spans = Vec::new();
     let mut open: Vec<(u64, State, String)> = Vec::new();
-    // An MPI call lasts until the rank's next record or printed line.
-    let mut call: Option<(u64, String)> = None;
-    for (i, e) in own.iter().enumerate() {
-        if let Some((from, what)) = call.take() {
-            let next_print = prints.iter().map(|p| p.0).find(|&t| t >= from);
-            let until = next_print.map_or(e.ns, |t| t.min(e.ns));
-            spans.push(Span {
-                state: State::Blocked,
-                from,
-                to: until,
-                what,
-            });
-        }
+    for e in own {
         match e.kind {
             Kind::Begin => {
                 let state = if e.a == 2 {
@@ -307,19 +295,8 @@ fn waits(own: &[&Event], prints: &[(u64, String)], to: u64) -> Vec<Span> {
                     open.pop();
                 }
             }
-            Kind::Call => call = Some((e.ns, e.text.clone())),
             _ => {}
         }
-        let _ = i;
-    }
-    if let Some((from, what)) = call {
-        let next_print = prints.iter().map(|p| p.0).find(|&t| t >= from);
-        spans.push(Span {
-            state: State::Blocked,
-            from,
-            to: next_print.unwrap_or(to).min(to),
-            what,
-        });
     }
     if let Some((from, state, what)) = open.into_iter().next() {
         spans.push(Span {
@@ -502,8 +479,10 @@ mod tests {
             ev(0, 21, Kind::Start, 1, 0, "process 1"),
             ev(0, 20, Kind::Start, 0, 0, "process 0"),
             ev(1, 25, Kind::Start, 5, 0, "process 5"),
-            ev(2, 21, Kind::Call, 0, 0, "send to rank 5"),
-            ev(2, 25, Kind::Call, 0, 0, "receive from rank 1"),
+            ev(2, 21, Kind::Begin, 1, 0, "send to rank 5"),
+            ev(3, 21, Kind::End, 0, 0, ""),
+            // Rank 5 is still waiting for its message when the watchdog ends it.
+            ev(2, 25, Kind::Begin, 1, 0, "receive from rank 1"),
             ev(3, 20, Kind::Exit, 0, 0, ""),
             ev(9, 21, Kind::Exit, 0, 0, ""),
             ev(9, 25, Kind::Exit, 3, 0, "watchdog"),
@@ -517,7 +496,7 @@ mod tests {
         let names: Vec<_> = run.lanes.iter().map(|l| l.name.as_str()).collect();
         assert_eq!(names, ["process 0", "process 1", "process 5"]);
         let received = &run.lanes[2].spans[0];
-        assert_eq!((received.from, received.to), (2, 5));
+        assert_eq!((received.from, received.to), (2, 9));
         assert_eq!(run.messages.len(), 1);
         assert_eq!((run.messages[0].from, run.messages[0].to), (1, 2));
         assert_eq!(run.lanes[2].ending.label(), "exit 3 (watchdog)");

@@ -39,15 +39,13 @@ pub(crate) enum Kind {
     Signal,
     /// The process started child `a`, named by the text.
     Spawned,
-    /// An MPI call begins (text): it lasts until the rank's next event.
-    Call,
 }
 
 impl Kind {
     fn from(n: u64) -> Option<Kind> {
         use Kind::*;
         [
-            Start, Exit, Reaped, Begin, End, Sent, Received, Signal, Spawned, Call,
+            Start, Exit, Reaped, Begin, End, Sent, Received, Signal, Spawned,
         ]
         .into_iter()
         .find(|k| *k as u64 == n)
@@ -249,9 +247,11 @@ pub(crate) fn signalled(pid: i32, signal: i32) {
     record(Kind::Signal, pid.into(), signal as u64, "");
 }
 
+/// Whether this run is recorded (for a caller that would otherwise
+/// format a label for nothing).
 #[cfg(feature = "mpi")]
-pub(crate) fn call(what: &str) {
-    record(Kind::Call, 0, 0, what);
+pub(crate) fn recording() -> bool {
+    slots().is_some()
 }
 
 /// Which kind of channel an item went through.

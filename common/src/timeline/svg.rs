@@ -10,7 +10,9 @@ use std::fmt::Write as _;
 /// The picture's width in pixels: the book's text column is 750.
 pub const WIDTH: f64 = 720.0;
 const NAMES: f64 = 140.0;
-const ENDINGS: f64 = 112.0;
+/// Room for how a lane ended: `ENDING_CHARS` characters of 12 px text.
+const ENDINGS: f64 = 134.0;
+const ENDING_CHARS: usize = 18;
 const PLOT: f64 = WIDTH - NAMES - ENDINGS - 12.0;
 const TOP: f64 = 34.0;
 const LANE: f64 = 34.0;
@@ -246,7 +248,7 @@ fn draw_lane(s: &mut String, i: usize, lane: &Lane, scale: &Scale) {
         x2 + 9.0,
         y + 4.0,
         if signalled { SIGNAL } else { "#000" },
-        esc(&cut(&lane.ending.label(), 22))
+        esc(&cut(&lane.ending.label(), ENDING_CHARS))
     );
     s.push_str("</g>\n");
 }
@@ -439,6 +441,10 @@ mod tests {
             let x: f64 = x.split('"').next().unwrap().parse().unwrap();
             assert!(x < WIDTH, "x={x}");
         }
+        // Nor written: the longest ending fits, at DejaVu Sans's widest
+        // lower-case average (about 7 px a character at 12 px).
+        let lane_end = NAMES + PLOT;
+        assert!(lane_end + 9.0 + 7.0 * ENDING_CHARS as f64 <= WIDTH);
     }
 
     #[test]
