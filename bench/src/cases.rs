@@ -244,6 +244,15 @@ pub fn all() -> Vec<Case> {
             false,
             |s| rtt_raw(true, s.n(20_000, 1000)),
         )),
+        // What a pool's tiny tasks pay: its workers run on both cores.
+        case(
+            "rtt_raw_socketpair_cores",
+            "rtt",
+            "floor: raw socket pair, the two ends on different cores",
+            Unit::Seconds,
+            false,
+            |s| rtt_raw_across_cores(s.n(20_000, 1000)),
+        ),
     ];
     for (size, name) in SIZES {
         let total = |s: &Scale| if s.quick { 8 << 20 } else { 256 << 20 };
@@ -985,6 +994,65 @@ fn raw_echo((reader, writer, n): (Inherit, Inherit, u64)) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The two cores this process may run on first, if it may run on two.
+fn two_cores() -> Option<(usize, usize)> {
+    let allowed = nix::sched::sched_getaffinity(nix::unistd::Pid::from_raw(0)).ok()?;
+    let mut cores =
+        (0..nix::sched::CpuSet::count()).filter(|&c| allowed.is_set(c).unwrap_or(false));
+    Some((cores.next()?, cores.next()?))
+}
+
+fn run_on(core: usize) -> Result<()> {
+    let mut one = nix::sched::CpuSet::new();
+    one.set(core)?;
+    nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(0), &one)?;
+    Ok(())
+}
+
+fn raw_echo_on((reader, writer, n, core): (Inherit, Inherit, u64, usize)) -> Result<()> {
+    run_on(core)?;
+    raw_echo((reader, writer, n))
+}
+
+/// The raw socket pair's round trip with the parent on one core and the
+/// child on the other: every message wakes a process on the other core.
+fn rtt_raw_across_cores(n: u64) -> Result<f64> {
+    let (mine, here) = two_cores().ok_or_else(|| common::Error::new("needs two cores"))?;
+    let before = nix::sched::sched_getaffinity(nix::unistd::Pid::from_raw(0))?;
+    run_on(mine)?;
+    let (parent, child_end) = raw_pair(true)?;
+    let mut child = Process::with_args(
+        raw_echo_on,
+        (
+            Inherit::new(child_end.try_clone()?),
+            Inherit::new(child_end),
+            n + 1,
+            here,
+        ),
+    );
+    let measured = (|| {
+        child.start()?;
+        let mut buf = [7u8; 8];
+        let round = |buf: &mut [u8; 8]| {
+            // SAFETY: as in `raw_echo`.
+            unsafe {
+                libc::write(parent.as_raw_fd(), buf.as_ptr().cast(), 8);
+                libc::read(parent.as_raw_fd(), buf.as_mut_ptr().cast(), 8);
+            }
+        };
+        round(&mut buf);
+        let start = Instant::now();
+        for _ in 0..n {
+            round(&mut buf);
+        }
+        let t = per(start, n);
+        child.join()?;
+        Ok(t)
+    })();
+    nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(0), &before)?;
+    measured
 }
 
 fn raw_pair(socket: bool) -> Result<(OwnedFd, OwnedFd)> {

@@ -476,14 +476,26 @@ fn targets(figures: &[Figure]) -> String {
         0.8,
         MANAGER_COST,
     );
+    let across = find(figures, "rtt_raw_socketpair_cores").map(|s| s.median);
+    let pool = find(figures, "pool_tiny_1").map(|s| s.median);
+    let pool_cost = match (across, pool) {
+        (Some(rtt), Some(rate)) => format!(
+            "the floor's round trip runs on one core, where a wake-up is cheap; the workers \
+             run on both, and each tiny task wakes one (a worker holds at most two tasks, so \
+             it sleeps between them). The same round trip with its two ends on different \
+             cores takes {} (its floor row), which allows {} x 2; the pool reaches {:.2} of that",
+            show(Unit::Seconds, rtt),
+            show(Unit::PerSecond, 1.0 / rtt),
+            rate / (2.0 / rtt)
+        ),
+        _ => "the round trip across cores was not measured".into(),
+    };
     rate_target(
         "Pool, one task per message: 0.7 of the round-trip rate per worker x 2 workers",
         "pool_tiny_1",
         2.0,
         0.7,
-        "the floor's round trip runs on one core, where a wake-up is cheap; the workers \
-         run on both, each tiny task wakes one (a worker holds at most two tasks, so it \
-         sleeps between them), and a wake-up across cores costs several times more here",
+        &pool_cost,
     );
     let big = SIZES[3].0;
     let fastest = figures
