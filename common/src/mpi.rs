@@ -9,6 +9,7 @@
 //! (`MPIEXEC="mpiexec -f hosts"`); `--np N` changes the count.
 
 mod calls;
+mod open_mpi;
 
 use crate::{Error, Result};
 use mpi::topology::{Communicator, SimpleCommunicator};
@@ -108,7 +109,9 @@ impl Launch {
         body: impl FnOnce(&SimpleCommunicator) -> Result<()>,
     ) -> ExitCode {
         match &flags.timeline {
-            Some(path) if !under_launcher() => {
+            // The launcher's own process records and draws; under Open MPI
+            // that is the recipe, not its janitor (mpi/open_mpi.rs).
+            Some(path) if !under_launcher() && std::env::var_os(open_mpi::JANITOR).is_none() => {
                 if let Err(e) = crate::timeline::begin(path, true) {
                     eprintln!("error: {e}");
                     return ExitCode::from(e.exit_code());
@@ -138,6 +141,8 @@ impl Launch {
             // Recorded after `run_rank`, where MPI is finalised.
             self.run_rank(np, body)
                 .inspect(|&code| crate::timeline::exited(code.into(), ""))
+        } else if std::env::var_os(open_mpi::JANITOR).is_some() {
+            open_mpi::janitor(&launcher_command(np.unwrap_or(self.default_np)))
         } else if std::env::var_os(RELAUNCHED).is_some() {
             // Started by the launcher we ran, yet not as a rank we can see:
             // relaunching again would go on for ever.
@@ -249,26 +254,11 @@ fn default_launcher() -> &'static str {
 /// Runs this program again under the launcher, `np` ranks, same flags, and
 /// returns the launcher's exit code.
 fn relaunch(np: u32) -> Result<u8> {
-    // `MPIEXEC` may carry the launcher's own flags: `MPIEXEC="mpiexec -f hosts"`.
-    let launcher = std::env::var("MPIEXEC").unwrap_or_else(|_| default_launcher().into());
-    let mut words = launcher.split_whitespace();
-    let program = words.next().unwrap_or(default_launcher());
-    let exe = std::env::current_exe()?;
-    let mut command = Command::new(program);
-    command
-        .args(words)
-        .arg("-n")
-        .arg(np.to_string())
-        .arg(exe)
-        .args(std::env::args_os().skip(1))
-        .env(RELAUNCHED, "1")
-        // Open MPI refuses root and more ranks than cores unless told; MPICH
-        // ignores these.
-        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
-        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
-        .env("OMPI_MCA_rmaps_base_oversubscribe", "1")
-        .env("PRTE_MCA_rmaps_default_mapping_policy", ":oversubscribe")
-        .envs(crate::timeline::child_env());
+    if implementation() == "Open MPI" {
+        // Open MPI's launcher needs a watcher of its own (see open_mpi.rs).
+        return open_mpi::run_janitor();
+    }
+    let mut command = launcher_command(np);
     // SAFETY: prctl is async-signal-safe.
     unsafe {
         command.pre_exec(|| {
@@ -277,42 +267,52 @@ fn relaunch(np: u32) -> Result<u8> {
             Ok(())
         });
     }
-    let mut launcher = command.spawn().map_err(|e| {
-        Error::usage(format!(
-            "cannot run the MPI launcher '{program}': {e} (run `cargo xtask setup`, or set MPIEXEC)"
-        ))
-    })?;
+    let mut launcher = spawn_launcher(&mut command)?;
     let status = launcher.wait()?;
-    remove_open_mpi_session(launcher.id());
-    Ok(match (status.code(), status.signal()) {
-        (Some(code), _) => code.clamp(0, 255) as u8,
-        (None, Some(sig)) => (128 + sig).clamp(0, 255) as u8,
-        _ => 1,
-    })
+    Ok(exit_code(status))
+}
+
+/// The launcher's command line: `mpiexec -n <np> <this program> <its flags>`.
+fn launcher_command(np: u32) -> Command {
+    // `MPIEXEC` may carry the launcher's own flags: `MPIEXEC="mpiexec -f hosts"`.
+    let launcher = std::env::var("MPIEXEC").unwrap_or_else(|_| default_launcher().into());
+    let mut words = launcher.split_whitespace();
+    let program = words.next().unwrap_or(default_launcher());
+    let mut command = Command::new(program);
+    command
+        .args(words)
+        .arg("-n")
+        .arg(np.to_string())
+        .arg(std::env::current_exe().unwrap_or_default())
+        .args(std::env::args_os().skip(1))
+        .env(RELAUNCHED, "1")
+        .env_remove(open_mpi::JANITOR)
+        // Open MPI refuses root and more ranks than cores unless told; MPICH
+        // ignores these.
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .env("OMPI_MCA_rmaps_base_oversubscribe", "1")
+        .env("PRTE_MCA_rmaps_default_mapping_policy", ":oversubscribe")
+        .envs(crate::timeline::child_env());
+    command
 }
 // ANCHOR_END: relaunch
 
-/// Removes what Open MPI's launcher `pid` left in the temporary directory:
-/// when a rank ends the job (the deadlock watchdog's exit), `mpiexec`
-/// sometimes leaves its session directory, `ompi.<host>.<uid>/pid.<pid>`.
-/// Only that launcher's own directory goes, and its parent if then empty.
-fn remove_open_mpi_session(pid: u32) {
-    // SAFETY: getuid has no preconditions and cannot fail.
-    let uid = unsafe { libc::getuid() };
-    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with("ompi.") && name.ends_with(&format!(".{uid}")) {
-            let session = entry.path().join(format!("pid.{pid}"));
-            if session.is_dir() {
-                let _ = std::fs::remove_dir_all(&session);
-                // Fails, as it should, while another job's directory is in it.
-                let _ = std::fs::remove_dir(entry.path());
-            }
-        }
+fn spawn_launcher(command: &mut Command) -> Result<std::process::Child> {
+    command.spawn().map_err(|e| {
+        Error::usage(format!(
+            "cannot run the MPI launcher '{}': {e} (run `cargo xtask setup`, or set MPIEXEC)",
+            command.get_program().to_string_lossy()
+        ))
+    })
+}
+
+/// A process's exit status as an exit code: 128 + the signal that ended it.
+fn exit_code(status: std::process::ExitStatus) -> u8 {
+    match (status.code(), status.signal()) {
+        (Some(code), _) => code.clamp(0, 255) as u8,
+        (None, Some(sig)) => (128 + sig).clamp(0, 255) as u8,
+        _ => 1,
     }
 }
 
