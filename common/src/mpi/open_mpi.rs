@@ -66,6 +66,7 @@ pub(super) fn janitor(command: &Command) -> Result<u8> {
     let mut ended: Vec<Ended> = Vec::new();
     let mut all_ended_at: Option<Instant> = None;
     let mut told = false;
+    // ANCHOR: watch
     let code = loop {
         if let Some(status) = launcher.try_wait()? {
             // A launcher that crashed in its clean-up (SIGSEGV) says nothing
@@ -124,6 +125,7 @@ pub(super) fn janitor(command: &Command) -> Result<u8> {
         }
     }
     remove_session(pid as u32);
+    // ANCHOR_END: watch
     Ok(code)
 }
 
