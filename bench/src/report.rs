@@ -421,9 +421,9 @@ fn targets(figures: &[Figure]) -> String {
             ),
             (Some(v), Some(fl)) => format!(
                 "the floor (one `read` per item) reaches {}; the queue is at {:.2} of it: a \
-                 `get` costs two system calls (a peek at the length, so that two consumers \
-                 never split a frame, then the frame), the floor's one, and the rest is ours \
-                 (the readers' lock, the item count, serde)",
+                 `get` costs one system call, as the floor's `read`, but a `recvmsg` of one \
+                 whole message (one packet for the kernel to allocate and free per item), and \
+                 the rest is ours (the item count, serde)",
                 show(Unit::PerSecond, fl),
                 v / fl
             ),

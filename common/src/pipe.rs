@@ -559,15 +559,10 @@ fn with_receive_buffer<R>(f: impl FnOnce(&mut Vec<u8>) -> Result<R>) -> Result<R
     })
 }
 
-/// How long a read on a [`crate::Queue`]'s socket blocks before it returns
-/// to ask whether a stalled writer is still alive (`SO_RCVTIMEO`).
-pub(crate) const STALL_CHECK: Duration = Duration::from_millis(100);
-
 /// Reads one frame. With a `deadline`, waits at most until then for its
 /// first byte; without, as long as it takes. Once a frame has begun, its
-/// end must follow: on a socket with a receive timeout of [`STALL_CHECK`]
-/// (a queue's), `stalled` is asked at each timeout whether the writer is
-/// still there. A plain connection needs no such check: when the process
+/// end must follow: on a socket with a receive timeout (`SO_RCVTIMEO`),
+/// `stalled` is asked at each timeout whether the writer is still there. A plain connection needs no such check: when the process
 /// at the other end dies, its end closes and the read sees end-of-file.
 // ANCHOR: read_frame
 pub(crate) fn read_frame_into(

@@ -136,26 +136,15 @@ unsafe impl Send for RawMutex {}
 unsafe impl Sync for RawMutex {}
 
 impl RawMutex {
-    /// Bytes a mutex needs (rounded up, so the next field stays aligned).
-    pub const SIZE: usize = std::mem::size_of::<libc::pthread_mutex_t>().next_multiple_of(64);
-
     // ANCHOR: raw_mutex
     /// Initialises a mutex at `ptr`, which must be zeroed shared memory,
-    /// aligned, and live as long as the returned value.
+    /// aligned, and live as long as the returned value; with `recursive`,
+    /// a mutex its holder may take again (Python's `RLock`).
     ///
     /// # Safety
-    /// `ptr` must point to `SIZE` bytes of shared memory that no other
-    /// mutex uses, mapped for as long as the `RawMutex` lives.
-    pub unsafe fn init(ptr: *mut u8) -> Result<RawMutex> {
-        // SAFETY: the caller's promise, passed on.
-        unsafe { Self::init_kind(ptr, false) }
-    }
-
-    /// [`RawMutex::init`], and with `recursive` a mutex its holder may take
-    /// again (Python's `RLock`).
-    ///
-    /// # Safety
-    /// As for [`RawMutex::init`].
+    /// `ptr` must point to enough shared memory for a
+    /// `pthread_mutex_t` that no other mutex uses, mapped for as long as
+    /// the `RawMutex` lives.
     pub unsafe fn init_kind(ptr: *mut u8, recursive: bool) -> Result<RawMutex> {
         let ptr = ptr.cast::<libc::pthread_mutex_t>();
         // SAFETY: the attribute object is initialised before use and
@@ -188,7 +177,7 @@ impl RawMutex {
     /// A handle on a mutex that another process initialised at `ptr`.
     ///
     /// # Safety
-    /// As for [`RawMutex::init`], and the mutex there must be initialised.
+    /// As for [`RawMutex::init_kind`], and the mutex there must be initialised.
     pub unsafe fn attach(ptr: *mut u8) -> RawMutex {
         RawMutex { ptr: ptr.cast() }
     }

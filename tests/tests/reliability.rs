@@ -97,6 +97,55 @@ fn a_producer_ends_only_once_what_it_put_is_read() {
 }
 
 #[test]
+fn two_consumer_processes_racing_get_every_item_exactly_once() {
+    for method in METHODS {
+        let out = probe("queue-consumers-race", method);
+        assert_eq!(
+            out.lines(),
+            ["every item got exactly once: true"],
+            "{method}\n{}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn consumers_killed_inside_get_neither_double_nor_damage_items() {
+    for method in METHODS {
+        let out = probe("queue-consumer-killed-in-get", method);
+        assert_eq!(
+            out.lines(),
+            [
+                "consumers killed: 4",
+                "no item got twice, none damaged: true",
+                "lost at most one item per kill: true",
+                "still usable: 9999",
+            ],
+            "{method}\n{}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn a_producer_killed_while_its_feeder_sends_leaves_a_whole_prefix_and_a_working_queue() {
+    for method in METHODS {
+        let out = probe("queue-producer-killed-mid-batch", method);
+        assert_eq!(
+            out.lines(),
+            [
+                "producer exitcode Some(-9)",
+                "got a prefix, whole and in order: true",
+                "killed before the end: true",
+                "still usable: 9999",
+            ],
+            "{method}\n{}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
 fn an_absurd_header_is_an_error_and_breaks_only_that_connection() {
     for method in METHODS {
         let out = probe("pipe-bad-header", method);

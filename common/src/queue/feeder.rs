@@ -2,8 +2,8 @@
 //! could not write at once, so that `put` never waits (Python's queue has
 //! the same thread, for the same reason).
 //!
-//! A socket holds a few hundred small items; a program that puts 10,000
-//! before any consumer starts would otherwise stop on its 300th `put`. The
+//! A socket holds about 10,000 small items (fewer big ones); a program that
+//! puts 100,000 before any consumer starts would otherwise stop there. The
 //! feeder keeps the rest in memory (a `crossbeam-channel`, unbounded) and
 //! writes each as soon as the socket has room, in the order they were put.
 //!
@@ -16,7 +16,7 @@
 //! touches the parent's feeders or their buffers (see `process/start.rs`).
 
 use super::Ends;
-use super::wire::{INLINE_MAX, Outgoing, Sent};
+use super::wire::{BATCH, Outgoing, Sent, try_send_many};
 use crate::{Error, Result};
 use crossbeam_channel::{Receiver, Sender, unbounded};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
@@ -104,13 +104,13 @@ impl FeederState {
 // ANCHOR: feed
 /// The feeder's life: write each frame as soon as the socket has room,
 /// until every handle on the queue in this process is gone and the
-/// buffer is empty. Small frames waiting together go out together, in one
-/// `send` of at most [`INLINE_MAX`] bytes (still all or nothing, see
-/// `wire.rs`): a producer that runs ahead of its consumers then costs one
-/// system call per batch, not per item.
+/// buffer is empty. Small frames waiting together go out together, each
+/// still one message, in one `sendmmsg` of up to [`BATCH`]: a producer
+/// that runs ahead of its consumers then costs one system call per batch,
+/// not per item.
 fn feed(ends: &Ends, rx: &Receiver<Outgoing>, state: &FeederState) {
     let mut next: Option<Outgoing> = None;
-    let mut batch: Vec<u8> = Vec::new();
+    let mut batch: Vec<Vec<u8>> = Vec::with_capacity(BATCH);
     loop {
         let first = match next.take() {
             Some(frame) => frame,
@@ -119,51 +119,61 @@ fn feed(ends: &Ends, rx: &Receiver<Outgoing>, state: &FeederState) {
                 Err(_) => break,
             },
         };
-        let (frame, items) = match first {
-            Outgoing::Inline(bytes) => {
-                batch.clear();
-                batch.extend_from_slice(&bytes);
-                let mut items = 1;
-                while let Ok(more) = rx.try_recv() {
-                    match more {
-                        Outgoing::Inline(b) if batch.len() + b.len() <= INLINE_MAX => {
-                            batch.extend_from_slice(&b);
-                            items += 1;
-                        }
-                        other => {
-                            next = Some(other);
-                            break;
-                        }
-                    }
-                }
-                (Outgoing::Inline(std::mem::take(&mut batch)), items)
-            }
-            other => (other, 1),
+        let Outgoing::Inline(bytes) = first else {
+            send_one(ends, &first, state);
+            continue;
         };
-        loop {
-            match ends.try_put(&frame) {
-                Ok(Sent::Whole) => break,
+        batch.clear();
+        batch.push(bytes);
+        while batch.len() < BATCH {
+            match rx.try_recv() {
+                Ok(Outgoing::Inline(more)) => batch.push(more),
+                Ok(other) => {
+                    next = Some(other);
+                    break;
+                }
+                Err(_) => break,
+            }
+        }
+        let mut sent = 0;
+        while sent < batch.len() {
+            match try_send_many(ends.writer.as_fd(), &batch[sent..]) {
                 // No room: wait until readers make some, holding no lock.
-                Ok(Sent::NoRoom) => wait_writable(ends),
-                Ok(Sent::TooManyDescriptors) => std::thread::sleep(Duration::from_millis(5)),
-                Ok(Sent::Partial(_)) => unreachable!("try_put finishes partial frames"),
+                Ok(0) => wait_writable(ends),
+                Ok(n) => {
+                    sent += n;
+                    state.pending.fetch_sub(n, Ordering::AcqRel);
+                }
                 Err(e) => {
-                    // As in Python, the items are dropped; the next put says why.
-                    for _ in 0..items {
-                        ends.uncount();
-                    }
-                    *state.failed.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                    drop_items(ends, state, batch.len() - sent, e);
                     break;
                 }
             }
         }
-        if let Outgoing::Inline(bytes) = frame {
-            batch = bytes;
-        }
-        state.pending.fetch_sub(items, Ordering::AcqRel);
     }
 }
 // ANCHOR_END: feed
+
+/// Sends one frame (a big item's), waiting for room as long as it takes.
+fn send_one(ends: &Ends, frame: &Outgoing, state: &FeederState) {
+    loop {
+        match ends.try_put(frame) {
+            Ok(Sent::Whole) => break,
+            Ok(Sent::NoRoom) => wait_writable(ends),
+            Ok(Sent::TooManyDescriptors) => std::thread::sleep(Duration::from_millis(5)),
+            Err(e) => return drop_items(ends, state, 1, e),
+        }
+    }
+    state.pending.fetch_sub(1, Ordering::AcqRel);
+}
+
+/// As in Python, items that cannot be sent are dropped; the next put says
+/// why.
+fn drop_items(ends: &Ends, state: &FeederState, items: usize, e: Error) {
+    ends.uncount_many(items);
+    *state.failed.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+    state.pending.fetch_sub(items, Ordering::AcqRel);
+}
 
 /// Waits (at most a little while: room may come without a wake-up when
 /// several processes write) until the queue's socket can take more.

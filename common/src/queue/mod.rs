@@ -3,15 +3,15 @@
 //! Any number of processes may put items on one queue and any number may
 //! get them; each item is got exactly once, and items put by one process
 //! come out in the order it put them. How, in one paragraph: items travel
-//! as frames through one Unix socket (like a [`crate::Connection`]), each
-//! frame small enough to be written and read with a single system call
-//! (see `wire.rs`), so a process killed at any instant leaves no half item
-//! behind. `put` never waits: what the socket cannot take at once goes to a
-//! feeder thread (`feeder.rs`), as in Python. A readers' lock keeps two
-//! readers from taking the same frame; it is held only while a frame is
-//! taken, never while waiting for one, so a consumer terminated while it
-//! waits takes nothing with it. The locks and the item count behind
-//! `qsize` live in a small block of shared memory.
+//! through one Unix `SOCK_SEQPACKET` socket pair, one message per item (see
+//! `wire.rs`). The kernel sends a message whole or not at all and hands it
+//! whole to exactly one reader, so a `get` is one `recvmsg`, with no peek
+//! and no lock: two consumers never split an item, a consumer terminated
+//! while it waits takes nothing with it, and a process killed at any
+//! instant leaves no half item behind. `put` never waits: what the socket
+//! cannot take at once goes to a feeder thread (`feeder.rs`), as in
+//! Python, which sends the items waiting several at a time (`sendmmsg`).
+//! The item count behind `qsize` lives in a small block of shared memory.
 //!
 //! A queue made with [`Queue::with_maxsize`] is bounded: `put` waits while
 //! it holds `maxsize` items, on a futex in the same block, holding no lock.
@@ -29,8 +29,8 @@ pub use simple::SimpleQueue;
 pub(crate) use feeder::{THREAD_NAME as FEEDER_THREAD, flush_all, forget_all};
 
 use crate::fds::Inherit;
-use crate::pipe::{STALL_CHECK, readable, send_all, socket_pair, with_encoded};
-use crate::shm::{RawMutex, SharedMemory, Taken};
+use crate::pipe::{readable, with_encoded};
+use crate::shm::SharedMemory;
 use crate::{Error, Result};
 use feeder::Feeder;
 use serde::de::DeserializeOwned;
@@ -79,41 +79,23 @@ struct Inner {
 
 /// The socket's two ends and the shared block (shared with the feeder).
 struct Ends {
-    /// Where readers read frames from.
+    /// Where readers take messages from.
     reader: Inherit,
-    /// Where writers write frames to (the other end of the same socket).
+    /// Where writers send messages to (the other end of the same pair).
     writer: Inherit,
     shared: SharedMemory,
-    read_lock: RawMutex,
-    write_lock: RawMutex,
 }
 
-// The shared block: two mutexes, the item count, a "broken" flag, and two
-// flags saying a frame is being written or read in pieces (see `wire.rs`):
-// only then does a process that dies holding a lock leave the stream
-// corrupt.
-const READ_LOCK: usize = 0;
-const WRITE_LOCK: usize = RawMutex::SIZE;
-const COUNT: usize = 2 * RawMutex::SIZE;
-const BROKEN: usize = COUNT + 8;
-const WRITING_PIECES: usize = BROKEN + 4;
-const READING_PIECES: usize = BROKEN + 8;
+// The shared block. No lock: the socket alone keeps items whole and
+// apart (see `wire.rs`).
+/// The items put and not yet got (an `AtomicI64`).
+const COUNT: usize = 0;
 /// The bound (0: none), set at creation.
-const MAXSIZE: usize = READING_PIECES + 4;
+const MAXSIZE: usize = COUNT + 8;
 /// Bumped whenever an item leaves a bounded queue: putters waiting for
 /// room sleep on it (a futex word).
-const ROOM: usize = READING_PIECES + 8;
-const SHARED_SIZE: usize = ROOM + 8;
-
-/// A mutex of the shared block, held: released when dropped, whatever
-/// path the code takes (an error included).
-struct Held<'a>(&'a RawMutex);
-
-impl Drop for Held<'_> {
-    fn drop(&mut self) {
-        self.0.unlock();
-    }
-}
+const ROOM: usize = MAXSIZE + 4;
+const SHARED_SIZE: usize = ROOM + 4;
 
 impl Ends {
     fn word<A>(&self, offset: usize) -> &A {
@@ -128,42 +110,6 @@ impl Ends {
 
     fn flag(&self, offset: usize) -> &AtomicU32 {
         self.word(offset)
-    }
-
-    fn check_broken(&self) -> Result<()> {
-        if self.flag(BROKEN).load(Ordering::Acquire) != 0 {
-            return Err(Error::new(
-                "this queue is broken: a process died half-way through a big item, or a \
-                 frame was corrupt; its items cannot be read in order any more",
-            ));
-        }
-        Ok(())
-    }
-
-    fn mark_broken(&self) -> Error {
-        self.flag(BROKEN).store(1, Ordering::Release);
-        self.check_broken().unwrap_err()
-    }
-
-    /// Takes one of the block's locks. A previous holder that died is
-    /// harmless unless it was in the middle of a frame in pieces.
-    fn take<'a>(
-        &'a self,
-        lock: &'a RawMutex,
-        pieces: usize,
-        timeout: Option<Duration>,
-    ) -> Result<Option<Held<'a>>> {
-        match lock.lock(timeout)? {
-            None => Ok(None),
-            Some(Taken::Ok) => Ok(Some(Held(lock))),
-            Some(Taken::OwnerDied) => {
-                let held = Held(lock);
-                if self.flag(pieces).swap(0, Ordering::AcqRel) != 0 {
-                    return Err(self.mark_broken());
-                }
-                Ok(Some(held))
-            }
-        }
     }
 
     fn maxsize(&self) -> i64 {
@@ -206,7 +152,11 @@ impl Ends {
     /// Counts an item out (got, or dropped by a failed put), making room
     /// in a bounded queue for the putters waiting.
     fn uncount(&self) {
-        self.count().fetch_sub(1, Ordering::AcqRel);
+        self.uncount_many(1);
+    }
+
+    fn uncount_many(&self, items: usize) {
+        self.count().fetch_sub(items as i64, Ordering::AcqRel);
         if self.maxsize() != 0 {
             let room = self.flag(ROOM);
             room.fetch_add(1, Ordering::AcqRel);
@@ -217,49 +167,19 @@ impl Ends {
     }
 
     // ANCHOR: try_put
-    /// Sends a frame if the socket has room for all of it now. Never waits
-    /// for room, so the writers' lock is never held while waiting.
+    /// Sends a frame, as one message, if the socket has room for it now.
+    /// Never waits, and takes no lock: the kernel keeps concurrent
+    /// writers' messages whole and apart.
     fn try_put(&self, frame: &Outgoing) -> Result<Sent> {
-        self.check_broken()?;
-        let _held = self.take(&self.write_lock, WRITING_PIECES, None)?;
-        match frame.try_send(self.writer.as_fd())? {
-            Sent::Partial(sent) => {
-                // Rare: the system's socket buffer is smaller than a frame.
-                // Finish it, saying so, in case this process dies meanwhile.
-                self.flag(WRITING_PIECES).store(1, Ordering::Release);
-                if let Err(e) = send_all(self.writer.as_fd(), frame.rest(sent)) {
-                    return Err(self.mark_broken_by(e));
-                }
-                self.flag(WRITING_PIECES).store(0, Ordering::Release);
-                Ok(Sent::Whole)
-            }
-            other => Ok(other),
-        }
+        frame.try_send(self.writer.as_fd())
     }
     // ANCHOR_END: try_put
 
-    fn mark_broken_by(&self, e: Error) -> Error {
-        self.flag(BROKEN).store(1, Ordering::Release);
-        Error::new(format!(
-            "this queue is broken: a write failed half-way: {e}"
-        ))
-    }
-
     fn attach(reader: Inherit, writer: Inherit, shared: SharedMemory) -> Ends {
-        // SAFETY: the creator initialised both mutexes in this block, which
-        // stays mapped as long as `shared` lives in the same `Ends`.
-        let (read_lock, write_lock) = unsafe {
-            (
-                RawMutex::attach(shared.as_ptr().add(READ_LOCK)),
-                RawMutex::attach(shared.as_ptr().add(WRITE_LOCK)),
-            )
-        };
         Ends {
             reader,
             writer,
             shared,
-            read_lock,
-            write_lock,
         }
     }
 }
@@ -333,17 +253,8 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
     }
 
     fn make(maxsize: u32) -> Result<Queue<T>> {
-        let (reader, writer) = socket_pair()?;
-        // Reads return every STALL_CHECK while they wait for the rest of a
-        // frame in pieces, so that a writer that died half-way is noticed.
-        let timeout = nix::sys::time::TimeVal::new(0, STALL_CHECK.as_micros() as _);
-        nix::sys::socket::setsockopt(&reader, nix::sys::socket::sockopt::ReceiveTimeout, &timeout)?;
+        let (reader, writer) = wire::socket_pair()?;
         let shared = SharedMemory::new(SHARED_SIZE)?;
-        // SAFETY: fresh zeroed shared memory, one mutex per SIZE-long slot.
-        unsafe {
-            RawMutex::init(shared.as_ptr().add(READ_LOCK))?;
-            RawMutex::init(shared.as_ptr().add(WRITE_LOCK))?;
-        }
         let ends = Ends::attach(reader, writer, shared);
         ends.flag(MAXSIZE).store(maxsize, Ordering::Relaxed);
         Ok(Queue {
@@ -368,7 +279,6 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
         crate::timeline::sent(crate::timeline::QUEUE, bytes);
         let ends = &self.inner.ends;
         self.inner.check_open()?;
-        ends.check_broken()?;
         let frame = Outgoing::new(bytes)?;
         // Room first, outside this process's feeder lock: other threads
         // of this process are not held up while this one waits.
@@ -430,7 +340,6 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
         crate::timeline::sent(crate::timeline::QUEUE, bytes);
         let ends = &*self.inner.ends;
         self.inner.check_open()?;
-        ends.check_broken()?;
         let frame = Outgoing::new(bytes)?;
         ends.reserve(None)?;
         loop {
@@ -438,7 +347,6 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
                 Ok(Sent::Whole) => return Ok(()),
                 Ok(Sent::NoRoom) => feeder::wait_writable(ends),
                 Ok(Sent::TooManyDescriptors) => std::thread::sleep(Duration::from_millis(5)),
-                Ok(Sent::Partial(_)) => unreachable!("try_put finishes partial frames"),
                 Err(e) => {
                     ends.uncount();
                     return Err(e);
@@ -504,77 +412,40 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
     // ANCHOR: get
     fn get_until(&self, deadline: Option<Instant>) -> Result<T> {
         let ends = &*self.inner.ends;
-        let empty = || Error::timeout("the queue stayed empty");
         let _wait = crate::timeline::blocked("get");
         self.inner.check_open()?;
-        // Items counted in: most likely one is in the socket already, and
-        // the wait below (a `poll`) would only cost a system call.
-        let mut look_first = ends.count().load(Ordering::Acquire) > 0;
-        loop {
-            ends.check_broken()?;
-            // Wait for an item holding no lock: a consumer terminated here
-            // takes nothing with it.
-            if !std::mem::take(&mut look_first) && !readable(ends.reader.as_fd(), deadline)? {
-                return Err(empty());
-            }
-            let Some(held) = ends.take(
-                &ends.read_lock,
-                READING_PIECES,
-                crate::shm::remaining(deadline),
-            )?
-            else {
-                return Err(empty());
-            };
-            let got = RECEIVED.with(|cell| {
-                let mut mine = Vec::new();
-                let mut borrowed = cell.try_borrow_mut();
-                let buf = borrowed.as_deref_mut().unwrap_or(&mut mine);
-                let pieces = |on: bool| {
-                    ends.flag(READING_PIECES)
-                        .store(on as u32, Ordering::Release)
-                };
-                let writer_alive = || self.writer_alive();
-                match wire::receive(ends.reader.as_fd(), buf, &pieces, &writer_alive) {
-                    Ok(Received::Whole | Received::Part) => {}
-                    // Another reader took the item meanwhile: wait again.
-                    Ok(Received::Nothing) => return None,
-                    Err(e) if e.is_timeout() => return Some(Err(empty())),
-                    // A header over the limit, or a stream out of step: no
-                    // later item could be trusted.
-                    Err(e) => {
-                        ends.mark_broken();
-                        return Some(Err(e));
+        RECEIVED.with(|cell| {
+            let mut mine = Vec::new();
+            let mut borrowed = cell.try_borrow_mut();
+            let buf = borrowed.as_deref_mut().unwrap_or(&mut mine);
+            loop {
+                // One `recvmsg`: it waits for a message when there is no
+                // deadline, and takes one whole item or nothing. A consumer
+                // terminated while it waits takes nothing with it.
+                let wait = deadline.is_none();
+                let got = match wire::receive(ends.reader.as_fd(), buf, wait)? {
+                    Received::Item(range) => range,
+                    Received::Nothing => {
+                        if !readable(ends.reader.as_fd(), deadline)? {
+                            return Err(Error::timeout("the queue stayed empty"));
+                        }
+                        // Another reader may take it first: try again.
+                        continue;
                     }
-                }
+                    // Not a frame: taken, and said; the queue goes on.
+                    Received::Bad(e) => {
+                        ends.uncount();
+                        return Err(e);
+                    }
+                };
                 ends.uncount();
-                drop(held);
-                crate::timeline::received(crate::timeline::QUEUE, buf);
-                Some(postcard::from_bytes(buf).map_err(Into::into))
-            });
-            if let Some(got) = got {
-                return got;
+                let bytes = &buf[got];
+                crate::timeline::received(crate::timeline::QUEUE, bytes);
+                return postcard::from_bytes(bytes).map_err(Into::into);
             }
-        }
+        })
     }
     // ANCHOR_END: get
-
-    /// While the rest of a frame in pieces is awaited: an error if its
-    /// writer died holding the writers' lock.
-    fn writer_alive(&self) -> Result<()> {
-        let ends = &*self.inner.ends;
-        match ends.write_lock.try_lock()? {
-            Some(Taken::OwnerDied) => {
-                let e = ends.mark_broken();
-                ends.write_lock.unlock();
-                Err(e)
-            }
-            Some(Taken::Ok) => {
-                ends.write_lock.unlock();
-                Ok(())
-            }
-            None => Ok(()),
-        }
-    }
 
     /// How many items are on the queue: put, and not yet got. Like Python's,
     /// it may be out of date as soon as it is read.
@@ -714,43 +585,179 @@ mod tests {
         assert!(reader.join().unwrap() == big);
     }
 
-    /// Writes raw bytes into a queue's socket, as a corrupt peer would.
-    fn inject(q: &Queue<u8>, bytes: &[u8]) {
-        send_all(q.inner.ends.writer.as_fd(), bytes).unwrap();
+    /// Sends one raw message into a queue's socket, with descriptors, as
+    /// a corrupt peer would.
+    fn inject(q: &Queue<u8>, bytes: &[u8], fds: &[std::os::fd::RawFd]) {
+        let iov = [std::io::IoSlice::new(bytes)];
+        let writer = q.inner.ends.writer.as_fd();
+        crate::fds::send_with_fds(writer, &iov, fds, nix::sys::socket::MsgFlags::empty()).unwrap();
     }
 
     #[test]
-    fn an_absurd_header_breaks_the_queue_with_an_error_not_a_panic_or_a_hang() {
-        for header in [!(1 << 63), 1 << 40, u64::MAX] {
+    fn a_malformed_message_is_an_error_that_spoils_only_itself() {
+        let memfd =
+            nix::sys::memfd::memfd_create(c"t", nix::sys::memfd::MFdFlags::empty()).unwrap();
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&memfd);
+        let with_len = |len: u64, extra: &[u8]| [&len.to_le_bytes()[..], extra].concat();
+        let cases: Vec<(Vec<u8>, Vec<std::os::fd::RawFd>, &str)> = vec![
+            // Absurd headers: an error, not an allocation of what they ask.
+            (
+                (!(1u64 << 63)).to_le_bytes().to_vec(),
+                vec![],
+                "over this process's limit",
+            ),
+            (
+                (1u64 << 40).to_le_bytes().to_vec(),
+                vec![],
+                "over this process's limit",
+            ),
+            (
+                u64::MAX.to_le_bytes().to_vec(),
+                vec![],
+                "over this process's limit",
+            ),
+            // Shorter than a header.
+            (vec![1, 2, 3], vec![], "shorter than a frame's header"),
+            // A header that says more, or less, than came.
+            (with_len(5, &[1]), vec![], "its header says 5 bytes, 1 came"),
+            (
+                with_len(0, &[1, 2]),
+                vec![],
+                "its header says 0 bytes, 2 came",
+            ),
+            // Longer than any frame.
+            (vec![0; wire::INLINE_MAX + 1], vec![], "longer than a frame"),
+            // A big item's header without its memfd, or a memfd too short.
+            (
+                (100_000u64 | 1 << 63).to_le_bytes().to_vec(),
+                vec![],
+                "exactly one memfd",
+            ),
+            (
+                (100_000u64 | 1 << 63).to_le_bytes().to_vec(),
+                vec![fd],
+                "holds 0 bytes",
+            ),
+            // A small frame carrying a descriptor.
+            (
+                with_len(1, &[7]),
+                vec![fd],
+                "a small frame with a descriptor",
+            ),
+        ];
+        for (bytes, fds, expected) in cases {
             let q = Queue::<u8>::new().unwrap();
-            inject(&q, &header.to_le_bytes());
+            inject(&q, &bytes, &fds);
+            q.put(&42).unwrap();
             let err = q.get_timeout(Duration::from_secs(1)).unwrap_err();
-            assert!(
-                err.to_string().contains("over this process's limit"),
-                "{err}"
-            );
-            // The readers' lock was released: the next reader is told at once.
+            assert!(err.to_string().contains(expected), "{expected}: {err}");
+            // The next message is read as usual, at once, and the queue works on.
             let start = Instant::now();
-            let err = q.get_timeout(Duration::from_secs(5)).unwrap_err();
-            assert!(err.to_string().contains("broken"), "{err}");
+            assert_eq!(
+                q.get_timeout(Duration::from_secs(5)).unwrap(),
+                42,
+                "{expected}"
+            );
             assert!(start.elapsed() < Duration::from_secs(1));
-            assert!(q.put(&1).unwrap_err().to_string().contains("broken"));
+            q.put(&43).unwrap();
+            assert_eq!(q.get().unwrap(), 43);
         }
     }
 
     #[test]
-    fn a_frame_within_the_limit_but_cut_short_is_waited_for_not_misread() {
-        let q = Queue::<u8>::new().unwrap();
-        // A header for one byte, the byte coming later, as from a writer
-        // that finishes a frame in pieces.
-        inject(&q, &1u64.to_le_bytes());
-        let writer = q.inner.ends.writer.try_clone().unwrap();
-        let late = std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(300));
-            send_all(writer.as_fd(), &[42]).unwrap();
-        });
-        assert_eq!(q.get_timeout(Duration::from_secs(5)).unwrap(), 42);
-        late.join().unwrap();
+    fn items_at_the_inline_limit_and_one_byte_over_take_their_own_paths() {
+        // postcard writes a Vec<u8> of this size as 2 length bytes, then the bytes.
+        let at_limit = wire::INLINE_MAX - 8 - 2;
+        for (n, inline) in [(at_limit, true), (at_limit + 1, false)] {
+            let item = vec![(n % 251) as u8; n];
+            let bytes = postcard::to_stdvec(&item).unwrap();
+            let frame = Outgoing::new(&bytes).unwrap();
+            assert_eq!(matches!(frame, Outgoing::Inline(_)), inline, "{n}");
+            let q = Queue::<Vec<u8>>::new().unwrap();
+            q.put(&item).unwrap();
+            q.put(&vec![1]).unwrap();
+            assert_eq!(q.get().unwrap(), item);
+            assert_eq!(q.get().unwrap(), [1]);
+        }
+    }
+
+    #[test]
+    fn thousands_of_small_puts_go_straight_into_the_socket_and_100k_never_block() {
+        let q = Queue::<u64>::new().unwrap();
+        // The raised send buffer holds them all: no feeder thread yet.
+        for i in 0..5_000 {
+            q.put(&i).unwrap();
+        }
+        assert!(q.inner.feeder.lock().unwrap().is_none());
+        // Far more than the socket holds, before anybody reads: `put`
+        // never waits; the feeder holds the rest.
+        let start = Instant::now();
+        for i in 5_000..100_000 {
+            q.put(&i).unwrap();
+        }
+        assert!(start.elapsed() < Duration::from_secs(5));
+        assert_eq!(q.qsize(), 100_000);
+        for i in 0..100_000 {
+            assert_eq!(q.get_timeout(Duration::from_secs(5)).unwrap(), i);
+        }
+        assert!(q.empty());
+        assert!(q.try_get().unwrap().is_none());
+    }
+
+    #[test]
+    fn consumers_racing_each_take_every_item_exactly_once() {
+        const ITEMS: u32 = 20_000;
+        let q = Queue::<u32>::new().unwrap();
+        let consumers: Vec<_> = (0..4)
+            .map(|k| {
+                let q = q.clone();
+                std::thread::spawn(move || {
+                    let mut got = Vec::new();
+                    // Some wait in `recvmsg`, some poll with a deadline.
+                    loop {
+                        let item = if k % 2 == 0 {
+                            q.get().unwrap()
+                        } else {
+                            q.get_timeout(Duration::from_secs(10)).unwrap()
+                        };
+                        if item == u32::MAX {
+                            return got;
+                        }
+                        got.push(item);
+                    }
+                })
+            })
+            .collect();
+        for i in 0..ITEMS {
+            q.put(&i).unwrap();
+        }
+        for _ in 0..4 {
+            q.put(&u32::MAX).unwrap();
+        }
+        let mut all = Vec::new();
+        for c in consumers {
+            let got = c.join().unwrap();
+            // Each consumer sees one producer's items in order.
+            assert!(got.windows(2).all(|w| w[0] < w[1]));
+            all.extend(got);
+        }
+        all.sort_unstable();
+        assert_eq!(all, (0..ITEMS).collect::<Vec<_>>());
+        // One item, many takers: exactly one gets it.
+        for _ in 0..20 {
+            let takers: Vec<_> = (0..3)
+                .map(|_| {
+                    let q = q.clone();
+                    std::thread::spawn(move || q.get_timeout(Duration::from_millis(300)).ok())
+                })
+                .collect();
+            q.put(&7).unwrap();
+            let got: Vec<_> = takers
+                .into_iter()
+                .filter_map(|t| t.join().unwrap())
+                .collect();
+            assert_eq!(got, [7]);
+        }
     }
 
     #[test]

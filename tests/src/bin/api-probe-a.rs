@@ -241,14 +241,16 @@ fn queue_nowait_close() -> Result<()> {
 // ---------------------------------------------------------------------------
 // Queue: cancel_join_thread.
 
-/// More items, and bigger, than a socket holds.
+/// More items, and bigger, than a socket holds (its send buffer of 8 MiB
+/// holds about 500 of these).
 const FLOOD: usize = 2000;
+const ITEM: usize = 12 << 10;
 
 /// Puts more than the queue's socket holds (the rest waits in the feeder),
 /// then, if `cancel`, lets the process end without waiting for it.
 fn flood((q, cancel): (Queue<Vec<u8>>, bool)) -> Result<()> {
     for i in 0..FLOOD {
-        q.put(&vec![i as u8; 1024])?;
+        q.put(&vec![i as u8; ITEM])?;
     }
     if cancel {
         q.cancel_join_thread();
@@ -265,7 +267,7 @@ fn queue_cancel_join_thread() -> Result<()> {
     );
     println!("its first item still arrives: {}", {
         let item = cancelled.get_timeout(Duration::from_secs(2))?;
-        item.len() == 1024 && item[0] == 0
+        item.len() == ITEM && item[0] == 0
     });
 
     let waiting = Queue::<Vec<u8>>::new()?;
@@ -278,7 +280,7 @@ fn queue_cancel_join_thread() -> Result<()> {
     let mut in_order = true;
     for i in 0..FLOOD {
         let item = waiting.get_timeout(Duration::from_secs(5))?;
-        in_order &= item.len() == 1024 && item[0] == i as u8;
+        in_order &= item.len() == ITEM && item[0] == i as u8;
     }
     println!(
         "all {FLOOD} of its items, in order: {in_order}; then it ended: {}",
@@ -351,7 +353,7 @@ fn joinable() -> Result<()> {
 /// waits until the reader makes room.
 fn simple_flood(q: SimpleQueue<Vec<u8>>) -> Result<()> {
     for i in 0..FLOOD {
-        q.put(&vec![i as u8; 1024])?;
+        q.put(&vec![i as u8; ITEM])?;
     }
     println!("child: all put");
     Ok(())
@@ -367,7 +369,7 @@ fn simple() -> Result<()> {
     let mut in_order = true;
     for i in 0..FLOOD {
         let item = q.get()?;
-        in_order &= item.len() == 1024 && item[0] == i as u8;
+        in_order &= item.len() == ITEM && item[0] == i as u8;
     }
     println!(
         "got all {FLOOD} in order: {in_order}; putter ended: {}",

@@ -3,8 +3,8 @@
 //! The tests in `tests/tests/process_layer.rs` run it.
 
 use common::{
-    Barrier, Connection, ListProxy, Lock, Manager, Pool, Process, Queue, Result, StartMethod,
-    active_children, current_process, pipe,
+    Barrier, Connection, ListProxy, Lock, Manager, Pool, Process, Queue, Result, SimpleQueue,
+    StartMethod, active_children, current_process, pipe,
 };
 use std::time::{Duration, Instant};
 
@@ -43,6 +43,9 @@ fn run() -> Result<()> {
         "queue-consumer-stopped" => queue_consumer_stopped(),
         "queue-producer-stopped" => queue_producer_stopped(),
         "queue-exit-flush" => queue_exit_flush(),
+        "queue-consumers-race" => queue_consumers_race(),
+        "queue-consumer-killed-in-get" => queue_consumer_killed_in_get(),
+        "queue-producer-killed-mid-batch" => queue_producer_killed_mid_batch(),
         "pipe-bad-header" => pipe_bad_header(),
         "pipe-writers-take-turns" => pipe_writers_take_turns(),
         "pipe-poll-sending-end" => pipe_poll_sending_end(),
@@ -773,8 +776,9 @@ fn queue_consumer_stopped() -> Result<()> {
 }
 
 fn produce_then_sleep(queue: Queue<(u32, Vec<u8>)>) -> Result<()> {
+    // 12 KiB each: more than the socket's send buffer holds (about 500).
     for i in 0..2000u32 {
-        queue.put(&(i, vec![7u8; 1024]))?;
+        queue.put(&(i, vec![7u8; 12 << 10]))?;
     }
     println!("producer: put 2000 items");
     common::sleep(100.0);
@@ -802,7 +806,7 @@ fn queue_producer_stopped() -> Result<()> {
     println!("producer exitcode {:?}", producer.exitcode());
     let mut got = Vec::new();
     while let Ok(Some((n, bytes))) = queue.try_get() {
-        if bytes != vec![7u8; 1024] {
+        if bytes != vec![7u8; 12 << 10] {
             println!("item {n} damaged");
         }
         got.push(n);
@@ -820,9 +824,162 @@ fn queue_producer_stopped() -> Result<()> {
     Ok(())
 }
 
+/// Gathers, in a thread, what consumers report on `results` until
+/// `u32::MAX` (started after the consumers: `fork` wants one thread).
+fn gather(results: SimpleQueue<u32>) -> std::thread::JoinHandle<Vec<u32>> {
+    std::thread::spawn(move || {
+        let mut got = Vec::new();
+        loop {
+            match results.get() {
+                Ok(u32::MAX) | Err(_) => return got,
+                Ok(n) => got.push(n),
+            }
+        }
+    })
+}
+
+/// What consumers reported on `results` so far (they are all gone).
+fn reported(results: &SimpleQueue<u32>, got: &mut Vec<u32>) -> Result<()> {
+    while !results.empty() {
+        got.push(results.get()?);
+    }
+    Ok(())
+}
+
+/// Gets items and reports each one's number on `results` (with no feeder
+/// thread, so that a kill loses nothing there), until `u32::MAX`.
+fn take_and_report((queue, results): (Queue<(u32, Vec<u8>)>, SimpleQueue<u32>)) -> Result<()> {
+    loop {
+        let (n, bytes) = queue.get()?;
+        if n == u32::MAX {
+            return Ok(());
+        }
+        if bytes != vec![n as u8; 100] {
+            println!("item {n} damaged");
+        }
+        results.put(&n)?;
+    }
+}
+
+/// Two consumer processes race for the same items: every item is got
+/// exactly once, and whole.
+fn queue_consumers_race() -> Result<()> {
+    const ITEMS: u32 = 20_000;
+    let queue = Queue::<(u32, Vec<u8>)>::new()?;
+    let results = SimpleQueue::<u32>::new()?;
+    let mut consumers: Vec<Process> = (0..2)
+        .map(|_| Process::with_args(take_and_report, (queue.clone(), results.clone())))
+        .collect();
+    for c in &mut consumers {
+        c.start()?;
+    }
+    let gathered = gather(results.clone());
+    for i in 0..ITEMS {
+        queue.put(&(i, vec![i as u8; 100]))?;
+    }
+    for _ in &consumers {
+        queue.put(&(u32::MAX, Vec::new()))?;
+    }
+    for c in &mut consumers {
+        c.join()?;
+    }
+    results.put(&u32::MAX)?;
+    let mut got = gathered.join().expect("the gathering thread");
+    got.sort_unstable();
+    println!(
+        "every item got exactly once: {}",
+        got == (0..ITEMS).collect::<Vec<_>>()
+    );
+    Ok(())
+}
+
+/// Consumers killed (SIGKILL) while they get, again and again, with items
+/// flowing: no item is got twice or comes out damaged, each kill loses at
+/// most the one item its consumer had taken and not yet reported, and the
+/// queue goes on working.
+fn queue_consumer_killed_in_get() -> Result<()> {
+    const ITEMS: u32 = 60_000;
+    const KILLS: u32 = 4;
+    let queue = Queue::<(u32, Vec<u8>)>::new()?;
+    let results = SimpleQueue::<u32>::new()?;
+    let mut got = Vec::new();
+    // More than the socket holds: this process's feeder keeps it full.
+    for i in 0..ITEMS {
+        queue.put(&(i, vec![i as u8; 100]))?;
+    }
+    for round in 0..KILLS {
+        let mut c = Process::with_args(take_and_report, (queue.clone(), results.clone()));
+        c.start()?;
+        std::thread::sleep(Duration::from_millis(20 + 15 * u64::from(round)));
+        c.kill()?;
+        c.join()?;
+        reported(&results, &mut got)?;
+    }
+    println!("consumers killed: {KILLS}");
+    let mut whole = true;
+    while let Ok((n, bytes)) = queue.get_timeout(Duration::from_millis(500)) {
+        whole &= bytes == vec![n as u8; 100];
+        got.push(n);
+    }
+    got.sort_unstable();
+    let twice = got.windows(2).any(|w| w[0] == w[1]);
+    let lost = ITEMS as usize - got.len();
+    println!("no item got twice, none damaged: {}", !twice && whole);
+    println!(
+        "lost at most one item per kill: {}",
+        lost <= KILLS as usize && got.iter().all(|&n| n < ITEMS)
+    );
+    queue.put(&(9999, Vec::new()))?;
+    println!(
+        "still usable: {:?}",
+        queue.get_timeout(Duration::from_secs(5))?.0
+    );
+    Ok(())
+}
+
+fn produce_many_then_sleep(queue: Queue<(u32, Vec<u8>)>) -> Result<()> {
+    for i in 0..300_000u32 {
+        queue.put(&(i, vec![3u8; 16]))?;
+    }
+    common::sleep(100.0);
+    Ok(())
+}
+
+/// A producer killed (SIGKILL) while its feeder sends batches to a busy
+/// consumer: what reached the queue is every item up to some point, whole
+/// and in order, none twice, and the queue goes on working.
+fn queue_producer_killed_mid_batch() -> Result<()> {
+    let queue = Queue::<(u32, Vec<u8>)>::new()?;
+    let mut producer = Process::with_args(produce_many_then_sleep, queue.clone());
+    producer.start()?;
+    let mut got = Vec::new();
+    // The socket holds about 10,000 such items: past 20,000, its feeder
+    // is at work.
+    for _ in 0..20_000 {
+        got.push(queue.get_timeout(Duration::from_secs(10))?);
+    }
+    producer.kill()?;
+    producer.join()?;
+    println!("producer exitcode {:?}", producer.exitcode());
+    while let Some(item) = queue.try_get()? {
+        got.push(item);
+    }
+    let whole = got.iter().all(|(_, bytes)| bytes == &[3u8; 16]);
+    let in_order = got.iter().enumerate().all(|(i, &(n, _))| i as u32 == n);
+    println!("got a prefix, whole and in order: {}", whole && in_order);
+    println!("killed before the end: {}", got.len() < 300_000);
+    queue.put(&(9999, Vec::new()))?;
+    println!(
+        "still usable: {:?}",
+        queue.get_timeout(Duration::from_secs(5))?.0
+    );
+    Ok(())
+}
+
 fn put_many_and_end(queue: Queue<(u32, Vec<u8>)>) -> Result<()> {
+    // 12 KiB each: more than the socket's send buffer holds (about 500).
     for i in 0..1000u32 {
-        queue.put(&(i, vec![1u8; 1024]))?;
+        queue.put(&(i, vec![1u8; 12 << 10]))?;
     }
     Ok(())
 }
