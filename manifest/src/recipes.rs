@@ -65,6 +65,10 @@ pub struct Extra {
     /// Run across this many simulated hosts (`cargo xtask hosts run`, with
     /// the recipe built against Open MPI), each rank naming its host.
     pub hosts: Option<u32>,
+    /// What the run prints is MPICH's own (its launcher's banner, its eager
+    /// limit, its order of additions), for this reason: another MPI
+    /// prints something else, and the check is skipped there, saying so.
+    pub mpich_only: Option<String>,
 }
 
 /// One run whose output a page shows, and how to check it again.
@@ -87,6 +91,8 @@ pub struct Capture {
     pub timeline: Option<PathBuf>,
     /// Across how many simulated hosts the run goes, if it does.
     pub hosts: Option<u32>,
+    /// Why only MPICH prints this, if only MPICH does.
+    pub mpich_only: Option<String>,
 }
 
 impl Capture {
@@ -170,6 +176,7 @@ impl Recipe {
             recipe: self.name.clone(),
             timeline: Some(outputs.join(format!("{}.svg", self.name))),
             hosts: None,
+            mpich_only: None,
         };
         let extras = self.extra.iter().map(|e| Capture {
             name: format!("{}-{}", self.name, e.label),
@@ -184,6 +191,7 @@ impl Recipe {
                 .timeline
                 .then(|| outputs.join(format!("{}-{}.svg", self.name, e.label))),
             hosts: e.hosts,
+            mpich_only: e.mpich_only.clone(),
         });
         std::iter::once(main).chain(extras).collect()
     }

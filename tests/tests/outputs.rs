@@ -72,6 +72,12 @@ fn captured_output_matches_a_fresh_run(recipe: &Recipe, capture: &Capture) -> Re
         format!("{}: nothing to compare", path.display())
     })?;
 
+    if let Some(why) = &capture.mpich_only
+        && Mpi::from_env() != Mpi::Mpich
+    {
+        skip(&capture.name, &format!("captured from MPICH, and {why}"));
+        return Ok(());
+    }
     // Across simulated hosts: needs root and the Open MPI build, else says so.
     let across = match capture.hosts {
         None => None,
