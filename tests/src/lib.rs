@@ -541,7 +541,9 @@ impl Run {
 /// from Open MPI) off each line: the text, and who printed each line.
 fn unlabel(text: &str) -> (String, Vec<Option<usize>>) {
     let hydra = Regex::new(r"^\[(\d+)\] ?").expect("pattern");
-    let open_mpi = Regex::new(r"^\[\d+,(\d+)\]<std\w+>: ?").expect("pattern");
+    // Open MPI puts the text right after the colon: a space there is the
+    // program's own (gather prints " process 0 receiving ...").
+    let open_mpi = Regex::new(r"^\[\d+,(\d+)\]<std\w+>:").expect("pattern");
     let mut out = String::new();
     let mut said_by = Vec::new();
     for line in text.lines() {
