@@ -23,7 +23,7 @@ pub struct MpiArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
     pub np: Option<u32>,
     /// Draw what every rank of this run did, and when, into FILE.svg:
-    /// running, blocked in a watched call, the lines each printed, how
+    /// running, blocked in an MPI call (named), the lines each printed, how
     /// each ended
     #[arg(long, value_name = "FILE.svg", value_parser = crate::timeline::svg_path)]
     pub timeline: Option<std::path::PathBuf>,
