@@ -377,6 +377,15 @@ pub fn all() -> Vec<Case> {
             false,
             |s| raw_items(s.n(200_000, 10_000)),
         )),
+        // The queue's own kind of socket: each item a message of its own.
+        pinned(case(
+            "floor_items_seqpacket",
+            "items",
+            "floor: 16-byte messages through a SOCK_SEQPACKET pair, 256 per sendmmsg, one recv each",
+            Unit::PerSecond,
+            false,
+            |s| raw_messages(s.n(200_000, 10_000)),
+        )),
         pinned(case(
             "manager_set",
             "items",
@@ -1168,6 +1177,64 @@ fn raw_items(n: u64) -> Result<f64> {
                 return Err(common::Error::new("the record stream ended early"));
             }
             got += r as usize;
+        }
+    }
+    let r = rate(start, n);
+    child.join()?;
+    Ok(r)
+}
+
+/// The floor of a queue's item rate with the queue's own transport: a
+/// child sends 16-byte messages 256 per `sendmmsg` (as the feeder does)
+/// into a `SOCK_SEQPACKET` pair whose send buffer is raised as the queue's
+/// is; the parent takes them one `recv` each.
+fn raw_message_writer((writer, n): (Inherit, u64)) -> Result<()> {
+    let record = [5u8; 16];
+    let mut iovecs = [libc::iovec {
+        iov_base: record.as_ptr() as *mut libc::c_void,
+        iov_len: record.len(),
+    }; 256];
+    // Each header points at its own iovec, which outlives the calls below.
+    let mut messages: Vec<libc::mmsghdr> = iovecs
+        .iter_mut()
+        .map(|iov| {
+            // SAFETY: an all-zero mmsghdr is a valid empty one.
+            let mut m: libc::mmsghdr = unsafe { std::mem::zeroed() };
+            m.msg_hdr.msg_iov = iov;
+            m.msg_hdr.msg_iovlen = 1;
+            m
+        })
+        .collect();
+    let mut left = n;
+    while left > 0 {
+        let want = left.min(messages.len() as u64) as u32;
+        // SAFETY: `messages` holds `want` valid headers at least.
+        let sent = unsafe { libc::sendmmsg(writer.as_raw_fd(), messages.as_mut_ptr(), want, 0) };
+        if sent <= 0 {
+            return Err(std::io::Error::last_os_error().into());
+        }
+        left -= sent as u64;
+    }
+    Ok(())
+}
+
+fn raw_messages(n: u64) -> Result<f64> {
+    let (reader, writer) = nix::sys::socket::socketpair(
+        nix::sys::socket::AddressFamily::Unix,
+        nix::sys::socket::SockType::SeqPacket,
+        None,
+        nix::sys::socket::SockFlag::SOCK_CLOEXEC,
+    )?;
+    nix::sys::socket::setsockopt(&writer, nix::sys::socket::sockopt::SndBuf, &(4 << 20))?;
+    let mut child = Process::with_args(raw_message_writer, (Inherit::new(writer), n));
+    let start = Instant::now();
+    child.start()?;
+    let mut record = [0u8; 16];
+    for _ in 0..n {
+        // SAFETY: a plain receive into our own buffer.
+        let r = unsafe { libc::recv(reader.as_raw_fd(), record.as_mut_ptr().cast(), 16, 0) };
+        if r != 16 {
+            return Err(common::Error::new("the message stream ended early"));
         }
     }
     let r = rate(start, n);
