@@ -7,7 +7,7 @@ use common::{
     Value, pipe,
 };
 use serde_bytes::ByteBuf;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
@@ -1041,25 +1041,7 @@ fn rtt_raw_across_cores(n: u64) -> Result<f64> {
             here,
         ),
     );
-    let measured = (|| {
-        child.start()?;
-        let mut buf = [7u8; 8];
-        let round = |buf: &mut [u8; 8]| {
-            // SAFETY: as in `raw_echo`.
-            unsafe {
-                libc::write(parent.as_raw_fd(), buf.as_ptr().cast(), 8);
-                libc::read(parent.as_raw_fd(), buf.as_mut_ptr().cast(), 8);
-            }
-        };
-        round(&mut buf);
-        let start = Instant::now();
-        for _ in 0..n {
-            round(&mut buf);
-        }
-        let t = per(start, n);
-        child.join()?;
-        Ok(t)
-    })();
+    let measured = time_round_trips(&mut child, parent.as_fd(), parent.as_fd(), n);
     nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(0), &before)?;
     measured
 }
@@ -1090,13 +1072,20 @@ fn rtt_raw(socket: bool, n: u64) -> Result<f64> {
         (down_r, down_w, up_r, up_w)
     };
     let mut child = Process::with_args(raw_echo, (Inherit::new(down_r), Inherit::new(up_w), n + 1));
+    time_round_trips(&mut child, down_w.as_fd(), up_r.as_fd(), n)
+}
+
+/// Starts the echoing `child` and times `n` round trips of 8 bytes with
+/// plain system calls: written to `down`, read back from `up` (one more
+/// first, untimed, which the child counts in).
+fn time_round_trips(child: &mut Process, down: BorrowedFd, up: BorrowedFd, n: u64) -> Result<f64> {
     child.start()?;
     let mut buf = [7u8; 8];
     let round = |buf: &mut [u8; 8]| {
         // SAFETY: as in `raw_echo`.
         unsafe {
-            libc::write(down_w.as_raw_fd(), buf.as_ptr().cast(), 8);
-            libc::read(up_r.as_raw_fd(), buf.as_mut_ptr().cast(), 8);
+            libc::write(down.as_raw_fd(), buf.as_ptr().cast(), 8);
+            libc::read(up.as_raw_fd(), buf.as_mut_ptr().cast(), 8);
         }
     };
     round(&mut buf);
