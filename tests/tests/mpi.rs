@@ -157,6 +157,27 @@ fn assert_watchdog_fired(out: &Outcome, call: &str, limit: Duration) {
     }
     assert!(out.elapsed < limit, "took {:?}", out.elapsed);
     out.assert_clean();
+    if Mpi::from_env() == Mpi::OpenMpi {
+        // Two ranks ended without MPI_Finalize, which would leave their
+        // shared-memory segments in /dev/shm: the janitor keeps a run's in a
+        // folder of its own and removes it (common/src/mpi/open_mpi.rs), so
+        // none stands in /dev/shm itself, and no folder outlives its run.
+        let left: Vec<String> = cookbook_tests::dev_shm()
+            .into_iter()
+            .filter(|name| {
+                name.starts_with("vader_segment.")
+                    || name
+                        .strip_prefix("cookbook-openmpi-")
+                        .and_then(|pid| pid.parse::<i32>().ok())
+                        .is_some_and(|pid| {
+                            nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_err()
+                        })
+                        // Another test's janitor may have removed it since the listing.
+                        && std::path::Path::new("/dev/shm").join(name).exists()
+            })
+            .collect();
+        assert!(left.is_empty(), "left in /dev/shm: {left:?}");
+    }
 }
 
 #[test]

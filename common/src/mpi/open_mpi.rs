@@ -19,7 +19,8 @@
 //!   ignores Ctrl-C), tells `mpiexec` with one SIGTERM, as the recipe's
 //!   death would have, and watches it end;
 //! - once `mpiexec` is gone, any rank it left is killed and its session
-//!   directory removed.
+//!   directory removed, and the folder in `/dev/shm` where its ranks kept
+//!   their shared-memory segments (a rank the watchdog ends leaves its own).
 
 use super::exit_code;
 use crate::{Error, Result};
@@ -59,6 +60,17 @@ pub(super) fn janitor(command: &Command) -> Result<u8> {
         libc::signal(libc::SIGQUIT, libc::SIG_IGN);
     }
     let mut command = clone_command(command);
+    // Each rank's shared-memory segment goes into a folder of this run's,
+    // removed at the end: a rank that ends without MPI_Finalize (the
+    // watchdog's exit) leaves its segment behind, which in /dev/shm itself
+    // nobody would remove.
+    let segments = Folder(std::path::PathBuf::from(format!(
+        "/dev/shm/cookbook-openmpi-{}",
+        std::process::id()
+    )));
+    if std::fs::create_dir(&segments.0).is_ok() {
+        command.env("OMPI_MCA_btl_vader_backing_directory", &segments.0);
+    }
     let mut launcher = super::spawn_launcher(&mut command)?;
     let pid = launcher.id() as i32;
     let mut ranks: Vec<i32> = Vec::new();
@@ -125,6 +137,7 @@ pub(super) fn janitor(command: &Command) -> Result<u8> {
         }
     }
     remove_session(pid as u32);
+    drop(segments);
     // ANCHOR_END: watch
     Ok(code)
 }
@@ -149,6 +162,16 @@ fn job_code(ended: &[Ended]) -> Option<u8> {
             .map(|e| e.code)
     };
     failed(false).or_else(|| failed(true))
+}
+
+/// A folder removed, with what is in it, however the janitor ends (a
+/// launcher that cannot be started included).
+struct Folder(std::path::PathBuf);
+
+impl Drop for Folder {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// A copy of `command` (a `Command` cannot be cloned).
