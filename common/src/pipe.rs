@@ -210,7 +210,7 @@ impl Connection {
     /// is closed and everything sent has been received.
     pub fn recv<T: DeserializeOwned>(&self) -> Result<T> {
         let frame = self.receiving(|| {
-            with_frame(self.fd.as_fd(), None, &|| Ok(()), |bytes| {
+            with_frame(self.fd.as_fd(), None, |bytes| {
                 crate::timeline::received(crate::timeline::PIPE, bytes);
                 Ok(postcard::from_bytes::<T>(bytes))
             })
@@ -285,7 +285,7 @@ impl Connection {
 
     /// Receives one message sent as bytes (Python's `recv_bytes`).
     pub fn recv_bytes(&self) -> Result<Vec<u8>> {
-        self.receiving(|| read_frame(self.fd.as_fd(), None, &|| Ok(())))
+        self.receiving(|| read_frame(self.fd.as_fd(), None))
             .inspect(|bytes| crate::timeline::received(crate::timeline::PIPE, bytes))
     }
 
@@ -296,7 +296,7 @@ impl Connection {
     pub fn recv_bytes_max(&self, max_len: usize) -> Result<Vec<u8>> {
         self.receiving(|| {
             let mut header = [0u8; 8];
-            if !read_exact(self.fd.as_fd(), &mut header, true, &|| Ok(()))? {
+            if !read_exact(self.fd.as_fd(), &mut header, true)? {
                 return Err(Error::eof(
                     "end of file: every writing end of the pipe is closed",
                 ));
@@ -308,7 +308,7 @@ impl Connection {
                 )));
             }
             let mut bytes = vec![0u8; len as usize];
-            read_exact(self.fd.as_fd(), &mut bytes, false, &|| Ok(()))?;
+            read_exact(self.fd.as_fd(), &mut bytes, false)?;
             Ok(bytes)
         })
     }
@@ -334,7 +334,7 @@ impl Connection {
     /// ```
     pub fn recv_bytes_into(&self, buffer: &mut [u8]) -> Result<usize> {
         self.receiving(|| {
-            with_frame(self.fd.as_fd(), None, &|| Ok(()), |bytes| {
+            with_frame(self.fd.as_fd(), None, |bytes| {
                 match buffer.get_mut(..bytes.len()) {
                     Some(start) => {
                         start.copy_from_slice(bytes);
@@ -537,15 +537,14 @@ pub(crate) fn with_encoded<T: Serialize + ?Sized, R>(
 }
 
 /// Reads one frame into this thread's reusable buffer and hands the bytes
-/// to `use_them` (see [`read_frame`] for `deadline` and `stalled`).
+/// to `use_them` (see [`read_frame_into`] for `deadline`).
 pub(crate) fn with_frame<R>(
     fd: BorrowedFd<'_>,
     deadline: Option<Instant>,
-    stalled: &dyn Fn() -> Result<()>,
     use_them: impl FnOnce(&[u8]) -> Result<R>,
 ) -> Result<R> {
     with_receive_buffer(|buffer| {
-        read_frame_into(fd, deadline, stalled, buffer)?;
+        read_frame_into(fd, deadline, buffer)?;
         use_them(buffer)
     })
 }
@@ -561,14 +560,12 @@ fn with_receive_buffer<R>(f: impl FnOnce(&mut Vec<u8>) -> Result<R>) -> Result<R
 
 /// Reads one frame. With a `deadline`, waits at most until then for its
 /// first byte; without, as long as it takes. Once a frame has begun, its
-/// end must follow: on a socket with a receive timeout (`SO_RCVTIMEO`),
-/// `stalled` is asked at each timeout whether the writer is still there. A plain connection needs no such check: when the process
-/// at the other end dies, its end closes and the read sees end-of-file.
+/// end must follow: when the process at the other end dies, its end closes
+/// and the read sees end-of-file.
 // ANCHOR: read_frame
 pub(crate) fn read_frame_into(
     fd: BorrowedFd<'_>,
     deadline: Option<Instant>,
-    stalled: &dyn Fn() -> Result<()>,
     bytes: &mut Vec<u8>,
 ) -> Result<()> {
     // Only a deadline needs a poll first: otherwise a blocking read waits.
@@ -576,7 +573,7 @@ pub(crate) fn read_frame_into(
         return Err(Error::timeout("nothing to receive in the time allowed"));
     }
     let mut header = [0u8; 8];
-    if !read_exact(fd, &mut header, true, stalled)? {
+    if !read_exact(fd, &mut header, true)? {
         return Err(Error::eof(
             "end of file: every writing end of the pipe is closed",
         ));
@@ -589,7 +586,7 @@ pub(crate) fn read_frame_into(
     let len = usize::try_from(len).map_err(|_| too_big(len))?;
     bytes.clear();
     bytes.resize(len, 0);
-    read_exact(fd, bytes, false, stalled)?;
+    read_exact(fd, bytes, false)?;
     Ok(())
 }
 // ANCHOR_END: read_frame
@@ -625,7 +622,7 @@ fn read_only_frame(fd: BorrowedFd<'_>, buffer: &mut Vec<u8>) -> Result<usize> {
         ));
     }
     let body = if got < 8 {
-        read_exact(fd, &mut header[got..], false, &|| Ok(()))?;
+        read_exact(fd, &mut header[got..], false)?;
         0
     } else {
         got - 8
@@ -643,29 +640,20 @@ fn read_only_frame(fd: BorrowedFd<'_>, buffer: &mut Vec<u8>) -> Result<usize> {
     if buffer.len() < len {
         buffer.resize(len, 0);
     }
-    read_exact(fd, &mut buffer[body..len], false, &|| Ok(()))?;
+    read_exact(fd, &mut buffer[body..len], false)?;
     Ok(len)
 }
 
 /// [`read_frame_into`] a new buffer.
-pub(crate) fn read_frame(
-    fd: BorrowedFd<'_>,
-    deadline: Option<Instant>,
-    stalled: &dyn Fn() -> Result<()>,
-) -> Result<Vec<u8>> {
+pub(crate) fn read_frame(fd: BorrowedFd<'_>, deadline: Option<Instant>) -> Result<Vec<u8>> {
     let mut bytes = Vec::new();
-    read_frame_into(fd, deadline, stalled, &mut bytes)?;
+    read_frame_into(fd, deadline, &mut bytes)?;
     Ok(bytes)
 }
 
 /// Fills `buf`. Returns `Ok(false)` on a clean end of file before the first
 /// byte when `eof_ok`; an end of file anywhere else is an error.
-pub(crate) fn read_exact(
-    fd: BorrowedFd<'_>,
-    buf: &mut [u8],
-    eof_ok: bool,
-    stalled: &dyn Fn() -> Result<()>,
-) -> Result<bool> {
+pub(crate) fn read_exact(fd: BorrowedFd<'_>, buf: &mut [u8], eof_ok: bool) -> Result<bool> {
     let mut filled = 0;
     while filled < buf.len() {
         match nix::unistd::read(fd, &mut buf[filled..]) {
@@ -676,14 +664,9 @@ pub(crate) fn read_exact(
                 ));
             }
             Ok(n) => filled += n,
-            Err(nix::errno::Errno::EINTR) => {}
-            // The receive timeout: nothing for a while. Mid-frame, make sure
-            // the writer still lives; between frames, just wait on.
-            Err(nix::errno::Errno::EAGAIN) => {
-                if filled > 0 || !eof_ok {
-                    stalled()?;
-                }
-            }
+            // Interrupted, or (on a descriptor with a receive timeout)
+            // nothing for a while: read on.
+            Err(nix::errno::Errno::EINTR | nix::errno::Errno::EAGAIN) => {}
             Err(nix::errno::Errno::ECONNRESET) => {
                 return Err(Error::eof("the other end of the pipe is closed"));
             }
