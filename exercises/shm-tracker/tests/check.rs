@@ -1,21 +1,10 @@
-use cookbook_tests::{Target, exercise};
+use cookbook_tests::{Target, dev_shm, exercise};
 use nix::sys::signal::Signal;
-use std::collections::BTreeSet;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Both checks compare `/dev/shm` before and after: one at a time.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
-
-fn dev_shm() -> BTreeSet<String> {
-    std::fs::read_dir("/dev/shm")
-        .map(|d| {
-            d.flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default()
-}
 
 fn run() -> cookbook_tests::Run {
     exercise(
