@@ -142,7 +142,7 @@ impl Launch {
             self.run_rank(np, body)
                 .inspect(|&code| crate::timeline::exited(code.into(), ""))
         } else if std::env::var_os(open_mpi::JANITOR).is_some() {
-            open_mpi::janitor(&launcher_command(np.unwrap_or(self.default_np)))
+            open_mpi::janitor(launcher_command(np.unwrap_or(self.default_np)))
         } else if std::env::var_os(RELAUNCHED).is_some() {
             // Started by the launcher we ran, yet not as a rank we can see:
             // relaunching again would go on for ever.

@@ -47,19 +47,20 @@ pub(super) fn run_janitor() -> Result<u8> {
 }
 
 /// The janitor's side: runs `command` (the launcher) and watches it.
-pub(super) fn janitor(command: &Command) -> Result<u8> {
+pub(super) fn janitor(mut command: Command) -> Result<u8> {
     let recipe = std::env::var(JANITOR)
         .ok()
         .and_then(|p| p.parse::<i32>().ok())
         .ok_or_else(|| Error::new(format!("{JANITOR} does not name the recipe's pid")))?;
-    // A Ctrl-C reaches the launcher (it is in the terminal's process group)
-    // and the recipe; the janitor stays to see their ends through.
+    // A Ctrl-C stops the recipe only: the janitor ignores it, and so does
+    // the launcher, which inherits that; the janitor then passes the
+    // recipe's end on as one SIGTERM (SIGINT is one of the signals that
+    // Open MPI's launcher mishandles).
     // SAFETY: ignoring a signal has no preconditions.
     unsafe {
         libc::signal(libc::SIGINT, libc::SIG_IGN);
         libc::signal(libc::SIGQUIT, libc::SIG_IGN);
     }
-    let mut command = clone_command(command);
     // Each rank's shared-memory segment goes into a folder of this run's,
     // removed at the end: a rank that ends without MPI_Finalize (the
     // watchdog's exit) leaves its segment behind, which in /dev/shm itself
@@ -172,19 +173,6 @@ impl Drop for Folder {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
-}
-
-/// A copy of `command` (a `Command` cannot be cloned).
-fn clone_command(command: &Command) -> Command {
-    let mut copy = Command::new(command.get_program());
-    copy.args(command.get_args());
-    for (name, value) in command.get_envs() {
-        match value {
-            Some(v) => copy.env(name, v),
-            None => copy.env_remove(name),
-        };
-    }
-    copy
 }
 
 /// The children of `pid`, each with how it ended once it has (a zombie
