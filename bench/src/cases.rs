@@ -244,7 +244,8 @@ pub fn all() -> Vec<Case> {
             false,
             |s| rtt_raw(true, s.n(20_000, 1000)),
         )),
-        // What a pool's tiny tasks pay: its workers run on both cores.
+        // What waking a process on the other core costs on this machine:
+        // why the round trips above are pinned to one.
         case(
             "rtt_raw_socketpair_cores",
             "rtt",

@@ -11,9 +11,9 @@
 //! duplex one is two, one each way. Writing to a pipe whose reader has gone
 //! raises SIGPIPE; while a [`Connection`] writes, the signal is ignored
 //! (see [`sigpipe_default_except_pipe_writes`]), so that write is an error
-//! the program can handle, not a death. (The connections that carry
-//! descriptors, the manager's and the pool's, stay Unix socket pairs:
-//! [`socket_pipe`].)
+//! the program can handle, not a death. (The manager's connections, which
+//! carry descriptors too, are Unix socket pairs: [`socket_pipe`]. The
+//! pool's are duplex pipes, read and written without blocking.)
 //!
 //! What a peer sends is not trusted: a frame announcing more than
 //! [`max_message_size`] bytes is refused (the connection is then broken,
@@ -131,7 +131,7 @@ fn os_pipe() -> Result<(Inherit, Inherit)> {
 const PIPE_BUFFER: libc::c_int = 1 << 20;
 
 /// A duplex connection over a Unix socket pair: for the connections that
-/// carry descriptors as well as frames (the manager's, the pool's).
+/// carry descriptors as well as frames (the manager's).
 pub(crate) fn socket_pipe() -> Result<(Connection, Connection)> {
     let (a, b) = socket_pair()?;
     Ok((Connection::from_fd(a), Connection::from_fd(b)))
@@ -167,7 +167,7 @@ impl Connection {
     }
 
     /// The descriptor this end writes to.
-    fn writer(&self) -> BorrowedFd<'_> {
+    pub(crate) fn writer(&self) -> BorrowedFd<'_> {
         self.out.as_ref().unwrap_or(&self.fd).as_fd()
     }
 
@@ -483,6 +483,16 @@ fn guard_sigpipe() {
     }
 }
 // ANCHOR_END: sigpipe
+
+/// One `write`, which may take only part of `bytes` (for a non-blocking
+/// pipe: the pool's), with SIGPIPE handled as in [`write_frame`]: a reader
+/// gone is `EPIPE`, not the end of this process.
+pub(crate) fn write_some(fd: BorrowedFd<'_>, bytes: &[u8]) -> nix::Result<usize> {
+    WRITING.with(|w| w.set(true));
+    let written = nix::unistd::write(fd, bytes);
+    WRITING.with(|w| w.set(false));
+    written
+}
 
 fn send_error(e: nix::errno::Errno) -> Error {
     match e {

@@ -36,6 +36,31 @@ fn big_inputs_and_results_flow_whatever_the_chunk_size() {
 }
 
 #[test]
+fn a_worker_that_dies_while_a_big_task_is_sent_to_it_is_replaced() {
+    for method in METHODS {
+        let out = run_ok("dies-mid-send", method);
+        let lines = out.lines();
+        assert_eq!(lines.len(), 5, "{method}: {}", out.stdout);
+        assert!(
+            lines[0].starts_with("task 0: task 0 failed: worker ")
+                && lines[0].ends_with("died while running this task (exit code -9)"),
+            "{method}: {}",
+            lines[0]
+        );
+        assert_eq!(
+            lines[1..],
+            [
+                "task 1: 8388608",
+                "task 2: 8388608",
+                "task 3: 8388608",
+                "after: [3]"
+            ],
+            "{method}"
+        );
+    }
+}
+
+#[test]
 fn terminate_from_another_thread_does_not_wait_for_a_waiter() {
     for method in METHODS {
         let out = run_ok("terminate-while-waiting", method);

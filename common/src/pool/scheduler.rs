@@ -3,7 +3,7 @@
 
 use super::wire::{FromWorker, Func, Link, TaskId, ToWorker, push_outcome};
 use super::worker::{WorkerSetup, worker_main};
-use crate::pipe::{Connection, socket_pipe};
+use crate::pipe::{Connection, pipe};
 use crate::{Error, Process, Result, StartMethod};
 use nix::poll::{PollFd, PollFlags, poll};
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -15,9 +15,11 @@ pub(super) struct Worker {
     pub(super) process: Process,
     pub(super) link: Link,
     /// The chunks sent to this worker and not yet answered, oldest first
-    /// (the one it is running, and one waiting in its socket, so that it
+    /// (the one it is running, and those waiting in its pipe, so that it
     /// never waits for us between chunks).
     pub(super) busy: VecDeque<Sent>,
+    /// How many chunks it may hold at once (see [`depth_after`]).
+    depth: usize,
     /// Chunks sent to it so far (for `max_tasks`).
     sent: u32,
     /// It has said its initializer worked.
@@ -52,8 +54,29 @@ pub(super) type Finished = BTreeMap<usize, ChunkResults>;
 /// next, outside the pool's lock.
 pub(super) type Callback = Box<dyn FnOnce(Finished) + Send>;
 
-/// How many chunks a worker may hold at once.
-const PREFETCH: usize = 2;
+// ANCHOR: depth
+/// The most chunks a worker holds at once: one running, the rest waiting
+/// in its pipe.
+const MOST_HELD: usize = 8;
+
+/// How much work may wait behind a running chunk, going by how long the
+/// last one took.
+const QUEUED_WORK: Duration = Duration::from_micros(100);
+
+/// How many chunks a worker may hold, after its last chunk ran for `ran`.
+/// Two at least: the next one is waiting when it ends one, so it never
+/// waits for the pool between chunks. More while chunks are so short that
+/// the pool's own turn-around (a wake-up and a few system calls: tens of
+/// microseconds) would leave it idle, but never more than about
+/// [`QUEUED_WORK`] of work waiting behind the running one: a worker holding
+/// chunks that another, idle worker could run is what a deep queue costs.
+pub(super) fn depth_after(ran: Duration) -> usize {
+    let behind = QUEUED_WORK.as_nanos() / ran.as_nanos().max(1);
+    usize::try_from(behind.saturating_add(1))
+        .unwrap_or(MOST_HELD)
+        .clamp(2, MOST_HELD)
+}
+// ANCHOR_END: depth
 
 /// A chunk sent to a worker, kept until answered: one queued behind
 /// another goes to another worker if this one dies before starting it.
@@ -99,7 +122,7 @@ pub(super) fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
 
 impl State {
     pub(super) fn start_worker(&mut self) -> Result<()> {
-        let (mine, theirs) = socket_pipe()?;
+        let (mine, theirs) = pipe(true)?;
         let setup = WorkerSetup {
             conn: theirs,
             initializer: self.initializer.clone(),
@@ -119,8 +142,9 @@ impl State {
         process.start()?;
         self.workers.push(Worker {
             process,
-            link: Link::new(mine),
+            link: Link::new(mine)?,
             busy: VecDeque::new(),
+            depth: 2,
             sent: 0,
             ready: false,
         });
@@ -190,13 +214,18 @@ impl State {
     }
 
     /// Sends waiting chunks to workers: first one to each idle worker, then
-    /// a second to each, queued behind the one it runs.
+    /// a second to each, queued behind the one it runs, and so on up to
+    /// each worker's depth.
     pub(super) fn dispatch(&mut self) -> Result<()> {
-        for in_flight in 0..PREFETCH {
+        for in_flight in 0..MOST_HELD {
             for w in 0..self.workers.len() {
                 let worker = &self.workers[w];
                 let retiring = self.max_tasks.is_some_and(|max| worker.sent >= max);
-                if worker.busy.len() != in_flight || retiring || worker.link.is_broken() {
+                if worker.busy.len() != in_flight
+                    || in_flight >= worker.depth
+                    || retiring
+                    || worker.link.is_broken()
+                {
                     continue;
                 }
                 let Some(chunk) = self.pending.pop_front() else {
@@ -250,7 +279,8 @@ impl State {
             if readable.is_some_and(|r| !r.iter().any(|c| Arc::ptr_eq(c, worker.link.conn()))) {
                 continue;
             }
-            match worker.link.receive::<FromWorker>() {
+            let ending = self.max_tasks.is_some_and(|max| worker.sent >= max);
+            match worker.link.receive::<FromWorker>(ending) {
                 Ok(received) => {
                     for message in received.messages {
                         match message {
@@ -260,7 +290,9 @@ impl State {
                                     .get_or_insert(format!("the pool's initializer failed: {why}"));
                             }
                             FromWorker::Done(done) => {
-                                self.workers[w].busy.pop_front();
+                                let worker = &mut self.workers[w];
+                                worker.busy.pop_front();
+                                worker.depth = depth_after(Duration::from_nanos(done.ran_ns));
                                 self.record(done.id, done.count, done.results);
                             }
                         }
@@ -382,23 +414,26 @@ impl Watch {
     /// with something to read.
     pub(super) fn wait(self, wait: Duration) -> Result<Vec<Arc<Connection>>> {
         let millis = crate::pipe::poll_timeout(Some(wait.min(Duration::from_secs(1))));
+        // Each worker's reading end first, then the writing ends with
+        // something waiting to go (their readiness only ends the wait: every
+        // waiter sends what it can).
         let mut fds: Vec<PollFd> = self
             .0
             .iter()
-            .map(|(conn, unsent)| {
-                let mut flags = PollFlags::POLLIN;
-                if *unsent {
-                    flags |= PollFlags::POLLOUT;
-                }
-                PollFd::new(conn.as_fd(), flags)
-            })
+            .map(|(conn, _)| PollFd::new(conn.as_fd(), PollFlags::POLLIN))
             .collect();
+        fds.extend(
+            self.0
+                .iter()
+                .filter(|(_, unsent)| *unsent)
+                .map(|(conn, _)| PollFd::new(conn.writer(), PollFlags::POLLOUT)),
+        );
         match poll(&mut fds, millis) {
             Ok(_) | Err(nix::errno::Errno::EINTR) => {}
             Err(e) => return Err(e.into()),
         }
         let wanted = PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR;
-        let readable: Vec<bool> = fds
+        let readable: Vec<bool> = fds[..self.0.len()]
             .iter()
             .map(|f| f.revents().is_some_and(|r| r.intersects(wanted)))
             .collect();
@@ -472,6 +507,31 @@ pub(super) fn run_callbacks(due: Vec<(Callback, Finished)>) {
     for (callback, finished) in due {
         if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| callback(finished))).is_err() {
             eprintln!("error: a pool callback panicked");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tiny_chunks_are_held_deeper_but_never_much_work_behind_one() {
+        let us = Duration::from_micros;
+        assert_eq!(depth_after(Duration::ZERO), MOST_HELD);
+        assert_eq!(depth_after(us(1)), MOST_HELD);
+        assert_eq!(depth_after(us(20)), 6);
+        assert_eq!(depth_after(us(50)), 3);
+        assert_eq!(depth_after(us(100)), 2);
+        assert_eq!(depth_after(Duration::from_secs(3)), 2);
+        for ran in (1..2_000).map(us) {
+            let depth = depth_after(ran);
+            // What waits behind the running chunk, if the next ones are
+            // like the last: at most QUEUED_WORK, or a single chunk.
+            assert!(
+                depth == 2 || ran * (depth as u32 - 1) <= QUEUED_WORK,
+                "{ran:?}"
+            );
         }
     }
 }

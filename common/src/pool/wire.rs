@@ -7,10 +7,9 @@ use crate::pipe::Connection;
 use crate::process::{address_of, offset_of};
 use crate::{Error, Result};
 use nix::errno::Errno;
-use nix::sys::socket::{MsgFlags, recv, send};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use std::os::fd::{AsFd, AsRawFd};
+use std::os::fd::AsFd;
 use std::sync::Arc;
 
 /// Runs a function over a chunk: `args` holds `count` encoded inputs one
@@ -147,6 +146,8 @@ pub(super) struct Done {
     pub(super) count: usize,
     /// Each input's outcome (see [`push_outcome`]).
     pub(super) results: Vec<u8>,
+    /// How long the chunk ran, in nanoseconds (see `depth_after`).
+    pub(super) ran_ns: u64,
 }
 
 /// A chunk of a job: the job, and the index of the chunk's first input.
@@ -157,39 +158,47 @@ pub(super) struct TaskId {
 }
 
 /// The pool's end of a worker's connection, which never blocks: what the
-/// socket does not take now waits in `out`, and what arrives collects in
+/// pipe does not take now waits in `out`, and what arrives collects in
 /// `inbox` until a whole frame is there. A blocking send could wait for
-/// ever: a worker holds two chunks, and while the pool is stuck sending
-/// it a big one, the worker is stuck sending a big result nobody reads.
-/// Frames are those of [`Connection::send`]: 8 bytes of length, then the
-/// encoded message.
+/// ever: a worker holds chunks, and while the pool is stuck sending it a
+/// big one, the worker is stuck sending a big result nobody reads. Frames
+/// are those of [`Connection::send`]: 8 bytes of length, then the encoded
+/// message.
+///
+/// The connection is two pipes, not a socket pair: a socket that one
+/// process reads while the other sleeps reading its own end wakes that
+/// sleeper for nothing (Linux wakes everyone waiting on a socket when its
+/// sent data is consumed), and with tiny tasks that was one wasted wake-up
+/// of a worker per result. Pipes wake readers and writers apart.
 pub(super) struct Link {
     /// Shared with whoever polls it without holding the pool's lock: the
-    /// descriptor stays open (and means this worker) while they do.
+    /// descriptors stay open (and mean this worker) while they do.
     conn: Arc<Connection>,
     /// Frames to send; `out[written..]` has not gone yet.
     out: Vec<u8>,
     written: usize,
-    /// `inbox[..filled]` has arrived: whole frames, maybe part of one.
-    inbox: Vec<u8>,
-    filled: usize,
+    inbox: Inbox,
     /// A send failed: nothing more can go to this worker.
     broken: bool,
 }
 
-/// How much to read at a time when the size of what comes is not known.
-const READ_AHEAD: usize = 64 * 1024;
-
 impl Link {
-    pub(super) fn new(conn: Connection) -> Link {
-        Link {
+    /// Takes the pool's end of a worker's [`pipe`](crate::pipe::pipe), and
+    /// makes its two descriptors non-blocking (the worker's are other open
+    /// files, and block).
+    pub(super) fn new(conn: Connection) -> Result<Link> {
+        for fd in [conn.as_fd(), conn.writer()] {
+            let flags = nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_GETFL)?;
+            let flags = nix::fcntl::OFlag::from_bits_retain(flags) | nix::fcntl::OFlag::O_NONBLOCK;
+            nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_SETFL(flags))?;
+        }
+        Ok(Link {
             conn: Arc::new(conn),
             out: Vec::new(),
             written: 0,
-            inbox: Vec::new(),
-            filled: 0,
+            inbox: Inbox::default(),
             broken: false,
-        }
+        })
     }
 
     pub(super) fn conn(&self) -> &Arc<Connection> {
@@ -207,7 +216,7 @@ impl Link {
         !self.broken && self.written < self.out.len()
     }
 
-    /// Queues a message and sends what the socket takes now. An error means
+    /// Queues a message and sends what the pipe takes now. An error means
     /// the worker has gone (or the message cannot be encoded).
     pub(super) fn send<T: Serialize>(&mut self, message: &T) -> Result<()> {
         let start = self.out.len();
@@ -222,19 +231,17 @@ impl Link {
         self.flush()
     }
 
-    /// Sends what is queued, as far as the socket takes it without waiting.
+    /// Sends what is queued, as far as the pipe takes it without waiting.
     pub(super) fn flush(&mut self) -> Result<()> {
         if self.broken {
             return Err(Error::eof("the connection to this worker is broken"));
         }
-        let fd = self.conn.as_fd().as_raw_fd();
-        let flags = MsgFlags::MSG_DONTWAIT | MsgFlags::MSG_NOSIGNAL;
         while self.has_unsent() {
-            match send(fd, &self.out[self.written..], flags) {
+            match crate::pipe::write_some(self.conn.writer(), &self.out[self.written..]) {
                 Ok(n) => self.written += n,
                 Err(Errno::EINTR) => {}
                 Err(Errno::EAGAIN) => return Ok(()),
-                Err(Errno::EPIPE | Errno::ECONNRESET) => {
+                Err(Errno::EPIPE) => {
                     self.broken = true;
                     return Err(Error::eof("the worker's end of the connection is closed"));
                 }
@@ -258,7 +265,7 @@ impl Link {
                 return Ok(());
             }
             let mut fds = [nix::poll::PollFd::new(
-                self.conn.as_fd(),
+                self.conn.writer(),
                 nix::poll::PollFlags::POLLOUT,
             )];
             match nix::poll::poll(&mut fds, nix::poll::PollTimeout::NONE) {
@@ -270,54 +277,38 @@ impl Link {
 
     /// Reads what has arrived, without waiting, and decodes every whole
     /// message in it. `closed` is true once the worker's end is closed and
-    /// everything before that has been read.
-    pub(super) fn receive<T: DeserializeOwned>(&mut self) -> Result<Received<T>> {
-        let fd = self.conn.as_fd().as_raw_fd();
+    /// everything before that has been read. With `ending` (the worker is to
+    /// exit after its last result), reads on until the pipe says "nothing
+    /// more", so that an end of file right behind that result is seen at
+    /// once and the worker buried.
+    pub(super) fn receive<T: DeserializeOwned>(&mut self, ending: bool) -> Result<Received<T>> {
         let mut closed = false;
         loop {
-            // Room for the rest of the frame being read, or a little more.
-            let want = self.frame_end().unwrap_or(0).max(self.filled + READ_AHEAD);
-            if self.inbox.len() < want {
-                self.inbox.resize(want, 0);
-            }
-            // Read until there is nothing more: an end of file right behind
-            // the last message is then seen at once, and the worker buried.
-            match recv(fd, &mut self.inbox[self.filled..], MsgFlags::MSG_DONTWAIT) {
-                Ok(0) => {
+            // Otherwise a read that fills less than the room it had has
+            // emptied the pipe: no second read only to hear "nothing more"
+            // (an end of file behind the last message shows at the next
+            // poll).
+            match self.inbox.read(self.conn.as_fd()) {
+                Ok((0, _)) => {
                     closed = true;
                     break;
                 }
-                Ok(n) => self.filled += n,
-                Err(Errno::EINTR) => {}
+                Ok((n, room)) if n < room && !ending => break,
+                Ok(_) | Err(Errno::EINTR) => {}
                 Err(Errno::EAGAIN) => break,
-                Err(Errno::ECONNRESET) => {
-                    closed = true;
-                    break;
-                }
                 Err(e) => return Err(e.into()),
             }
         }
         let mut messages = Vec::new();
-        while let Some(end) = self.frame_end().filter(|&end| end <= self.filled) {
-            crate::timeline::received(crate::timeline::PIPE, &self.inbox[8..end]);
-            messages.push(postcard::from_bytes(&self.inbox[8..end])?);
-            self.inbox.copy_within(end..self.filled, 0);
-            self.filled -= end;
+        while let Some(message) = self.inbox.next()? {
+            messages.push(message);
         }
-        if closed && self.filled > 0 {
+        if closed && self.inbox.partial() {
             return Err(Error::eof(
                 "the worker closed its end in the middle of a message (did it die?)",
             ));
         }
         Ok(Received { messages, closed })
-    }
-
-    /// Where the first frame in `inbox` ends, once its length is there.
-    fn frame_end(&self) -> Option<usize> {
-        let (head, _) = self.inbox[..self.filled].split_first_chunk::<8>()?;
-        usize::try_from(u64::from_le_bytes(*head))
-            .ok()?
-            .checked_add(8)
     }
 }
 
@@ -325,4 +316,133 @@ impl Link {
 pub(super) struct Received<T> {
     pub(super) messages: Vec<T>,
     pub(super) closed: bool,
+}
+
+/// How much to read at a time when the size of what comes is not known.
+const READ_AHEAD: usize = 64 * 1024;
+
+/// Frames read from a pipe as they come, several at a time (one read takes
+/// every chunk or result waiting): `buf[start..filled]` holds whole frames,
+/// maybe the beginning of one more.
+#[derive(Default)]
+pub(super) struct Inbox {
+    buf: Vec<u8>,
+    start: usize,
+    filled: usize,
+}
+
+impl Inbox {
+    /// One `read` into the room after what is held (made for the rest of
+    /// the frame begun, or [`READ_AHEAD`]): how many bytes came (0 at end of
+    /// file), and how many could have.
+    pub(super) fn read(&mut self, fd: std::os::fd::BorrowedFd<'_>) -> nix::Result<(usize, usize)> {
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.filled, 0);
+            self.filled -= self.start;
+            self.start = 0;
+        }
+        // A length over the limit is refused by `next` before this grows.
+        let frame = self
+            .length()
+            .filter(|&len| len <= crate::pipe::max_message_size())
+            .and_then(|len| usize::try_from(len).ok())
+            .map_or(0, |len| len.saturating_add(8));
+        let want = frame.max(self.filled + READ_AHEAD);
+        if self.buf.len() < want {
+            self.buf.resize(want, 0);
+        }
+        let room = self.buf.len() - self.filled;
+        let n = nix::unistd::read(fd, &mut self.buf[self.filled..])?;
+        self.filled += n;
+        Ok((n, room))
+    }
+
+    /// The next whole message, if one is there. A length over this
+    /// process's limit (see [`crate::max_message_size`]) is an error: the
+    /// stream cannot be trusted past it.
+    pub(super) fn next<T: DeserializeOwned>(&mut self) -> Result<Option<T>> {
+        let Some(len) = self.length() else {
+            return Ok(None);
+        };
+        let end = usize::try_from(len)
+            .ok()
+            .filter(|_| len <= crate::pipe::max_message_size())
+            .and_then(|len| (self.start + 8).checked_add(len))
+            .ok_or_else(|| crate::pipe::too_big(len))?;
+        if end > self.filled {
+            return Ok(None);
+        }
+        let body = &self.buf[self.start + 8..end];
+        crate::timeline::received(crate::timeline::PIPE, body);
+        let message = postcard::from_bytes(body);
+        self.start = end;
+        if self.start == self.filled {
+            (self.start, self.filled) = (0, 0);
+        }
+        Ok(Some(message?))
+    }
+
+    /// Part of a frame is held, and no more.
+    pub(super) fn partial(&self) -> bool {
+        self.filled > self.start
+    }
+
+    /// The length of the first frame held, once its header is there.
+    fn length(&self) -> Option<u64> {
+        let (head, _) = self.buf[self.start..self.filled].split_first_chunk::<8>()?;
+        Some(u64::from_le_bytes(*head))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn frame(body: &[u8]) -> Vec<u8> {
+        let mut f = (body.len() as u64).to_le_bytes().to_vec();
+        f.extend_from_slice(body);
+        f
+    }
+
+    fn encoded(value: u32) -> Vec<u8> {
+        frame(&postcard::to_allocvec(&value).unwrap())
+    }
+
+    #[test]
+    fn one_read_takes_every_frame_waiting_and_keeps_a_partial_one() {
+        let (r, w) = nix::unistd::pipe().unwrap();
+        let mut bytes = [encoded(1), encoded(2), encoded(300)].concat();
+        let last = encoded(70_000);
+        bytes.extend_from_slice(&last[..5]);
+        let mut w = std::fs::File::from(w);
+        w.write_all(&bytes).unwrap();
+        let mut inbox = Inbox::default();
+        let (n, room) = inbox.read(r.as_fd()).unwrap();
+        assert_eq!((n, n < room), (bytes.len(), true));
+        let got: Vec<u32> = std::iter::from_fn(|| inbox.next().unwrap()).collect();
+        assert_eq!(got, [1, 2, 300]);
+        assert!(inbox.partial());
+        w.write_all(&last[5..]).unwrap();
+        inbox.read(r.as_fd()).unwrap();
+        assert_eq!(inbox.next::<u32>().unwrap(), Some(70_000));
+        assert!(!inbox.partial());
+        drop(w);
+        assert_eq!(inbox.read(r.as_fd()).unwrap().0, 0, "end of file");
+    }
+
+    #[test]
+    fn a_length_over_the_limit_is_refused_before_anything_grows() {
+        let (r, w) = nix::unistd::pipe().unwrap();
+        let mut w = std::fs::File::from(w);
+        w.write_all(&u64::MAX.to_le_bytes()).unwrap();
+        let mut inbox = Inbox::default();
+        inbox.read(r.as_fd()).unwrap();
+        let err = inbox.next::<u32>().unwrap_err().to_string();
+        assert!(err.contains("over this process's limit"), "{err}");
+        // A second read does not try to make room for it.
+        w.write_all(&[0; 16]).unwrap();
+        inbox.read(r.as_fd()).unwrap();
+        assert!(inbox.buf.len() <= 2 * READ_AHEAD);
+    }
 }

@@ -1,11 +1,13 @@
 //! The worker process: its setup, its loop, and how it runs a chunk.
 
-use super::wire::{Done, FromWorker, Func, ToWorker, outcomes, push_outcome};
+use super::wire::{Done, FromWorker, Func, Inbox, ToWorker, outcomes, push_outcome};
 use crate::Result;
 use crate::pipe::Connection;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
+use std::os::fd::AsFd;
+use std::time::Instant;
 
 #[derive(Serialize, Deserialize)]
 pub(super) struct WorkerSetup {
@@ -69,23 +71,50 @@ pub(super) fn worker_main(setup: WorkerSetup) -> Result<()> {
         }
     }
     setup.conn.send(&FromWorker::Ready)?;
+    // Chunks are read as they come, several at a time when the pool has
+    // sent several.
+    let mut inbox = Inbox::default();
     let mut done = 0;
-    while let Ok(ToWorker::Task {
+    while let Some(ToWorker::Task {
         id,
         func,
         count,
         args,
-    }) = setup.conn.recv::<ToWorker>()
+    }) = next_message(&mut inbox, &setup.conn)
     {
+        let started = Instant::now();
         let results = func.call(&args, count);
-        setup
-            .conn
-            .send(&FromWorker::Done(Done { id, count, results }))?;
+        let ran_ns = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        setup.conn.send(&FromWorker::Done(Done {
+            id,
+            count,
+            results,
+            ran_ns,
+        }))?;
         done += 1;
         if setup.max_tasks.is_some_and(|max| done >= max) {
             break; // the pool starts a fresh worker in our place
         }
     }
     Ok(())
+}
+
+/// The next message from the pool, reading (and waiting) for it if none is
+/// held; `None` at the end: the pool closed its end, or sent what does not
+/// decode (a worker cannot go on from there).
+fn next_message(inbox: &mut Inbox, conn: &Connection) -> Option<ToWorker> {
+    loop {
+        match inbox.next() {
+            Ok(Some(message)) => return Some(message),
+            Ok(None) => {}
+            Err(_) => return None,
+        }
+        let _wait = crate::timeline::blocked("recv");
+        match inbox.read(conn.as_fd()) {
+            Ok((0, _)) => return None,
+            Ok(_) | Err(nix::errno::Errno::EINTR) => {}
+            Err(_) => return None,
+        }
+    }
 }
 // ANCHOR_END: worker

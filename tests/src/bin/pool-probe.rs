@@ -19,6 +19,7 @@ fn run() -> Result<()> {
         "replacement-initializer-fails" => replacement_initializer_fails(),
         "max-tasks-zero" => max_tasks_zero(),
         "thread-replacements" => thread_replacements(),
+        "dies-mid-send" => dies_mid_send(),
         other => Err(Error::usage(format!("unknown case '{other}'"))),
     }
 }
@@ -54,6 +55,29 @@ fn big_payloads() -> Result<()> {
             println!("  imap: {}", streamed == expected);
         }
     }
+    Ok(())
+}
+
+/// The length of the input; an input of one byte 1 kills its worker.
+fn len_or_die(input: Vec<u8>) -> usize {
+    if input == [1] {
+        let _ = nix::sys::signal::raise(nix::sys::signal::Signal::SIGKILL);
+    }
+    input.len()
+}
+
+/// One worker, which dies on its first task while the pool is still
+/// sending it the next (8 MiB, more than any pipe or socket holds): the
+/// pool sees a closed connection, not a SIGPIPE that kills it, and the
+/// task goes to the replacement.
+fn dies_mid_send() -> Result<()> {
+    let mut inputs = vec![vec![1u8]];
+    inputs.extend((0..3).map(|_| vec![0u8; 8 * MIB]));
+    let pool = Pool::new(1)?;
+    for (index, result) in pool.imap(len_or_die, inputs, 1)? {
+        show("task", index, &result);
+    }
+    println!("after: {:?}", pool.map(len_or_die, vec![vec![2u8; 3]])?);
     Ok(())
 }
 
