@@ -207,6 +207,11 @@ pub struct Outcome {
     /// Files left in the run's own temporary directory (its `TMPDIR`).
     pub tmp_leftovers: Vec<String>,
     pub elapsed: Duration,
+    /// How many times the program, and the children it reaped, gave up the
+    /// processor to wait (`ru_nvcsw` from `wait4`): roughly one per message
+    /// read when nothing had come yet, so a count of round trips that no
+    /// printed line can fake.
+    pub waits: u64,
     /// The pid of the program's own (parent) process, as the harness
     /// started it: a line claiming to come from a child must not carry it.
     pub pid: i32,
@@ -432,6 +437,10 @@ impl Run {
                 Ok(())
             });
         }
+        #[expect(
+            clippy::zombie_processes,
+            reason = "reaped with wait4 (reap_with_usage), which also says its resource usage"
+        )]
         let mut child = command
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", self.program.display()));
@@ -463,7 +472,7 @@ impl Run {
                 Target::Parent => kill(Pid::from_raw(group), signal),
             };
         };
-        let status = loop {
+        let (status, waits) = loop {
             while let Ok(line) = lines.try_recv() {
                 if let Some((Trigger::Line(pattern), signal, target)) = &trigger
                     && pattern.is_match(&line)
@@ -480,8 +489,8 @@ impl Run {
                 fire(*signal, *target);
                 trigger = None;
             }
-            if let Some(status) = child.try_wait().expect("try_wait") {
-                break status;
+            if let Some((status, waits)) = reap_with_usage(group) {
+                break (status, waits);
             }
             if Instant::now() > deadline {
                 let _ = killpg(Pid::from_raw(group), Signal::SIGKILL);
@@ -530,6 +539,7 @@ impl Run {
             leftovers,
             tmp_leftovers,
             elapsed: start.elapsed(),
+            waits,
             pid: group,
             said_by,
             mpi_calls,
@@ -674,6 +684,25 @@ fn reap_adopted(members: &[Seen], patience: Duration) {
                 _ => break,
             }
         }
+    }
+}
+
+/// Reaps the program if it has ended (without waiting), with its exit
+/// status and its voluntary context switches, its reaped children's
+/// included (`wait4` reports both).
+fn reap_with_usage(pid: i32) -> Option<(ExitStatus, u64)> {
+    let mut status = 0;
+    // SAFETY: a zeroed rusage is a valid value for wait4 to fill.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: plain out-pointers to locals.
+    let reaped = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+    match reaped {
+        0 => None,
+        n if n == pid => Some((
+            ExitStatus::from_raw(status),
+            u64::try_from(usage.ru_nvcsw).unwrap_or(0),
+        )),
+        _ => panic!("wait4({pid}): {}", std::io::Error::last_os_error()),
     }
 }
 
