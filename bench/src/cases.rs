@@ -981,12 +981,12 @@ fn tp_raw(socket: bool, size: usize, count: u64) -> Result<f64> {
 }
 
 fn memcpy(size: usize, count: u64) -> Result<f64> {
-    let from = vec![1u8; size];
-    let mut to = vec![0u8; size];
+    let from = big_buffer(size, 1);
+    let mut to = big_buffer(size, 0);
     let start = Instant::now();
     for i in 0..count {
         to.copy_from_slice(&from);
-        std::hint::black_box(&mut to);
+        std::hint::black_box(&mut *to);
         to[0] = i as u8;
     }
     Ok(rate(start, count * size as u64))
@@ -1437,4 +1437,60 @@ fn collective_with(
                 .and_then(|v| v.trim().parse().ok())
         })
         .ok_or_else(|| common::Error::new(format!("no figure for {name}")))
+}
+
+/// A buffer of `len` bytes, each `fill`, for the copies measured against
+/// each other: page-aligned, and from 4 MiB on, 2 MiB-aligned and on huge
+/// pages where the kernel gives them on request.
+///
+/// - Aligned, because where two buffers fall matters more than the copy: a
+///   destination 16 bytes past a multiple of 4 KiB from its source (two
+///   64 KiB vectors allocated one after the other, say) makes this
+///   machine's memcpy some 15 times slower, each load waiting on a store
+///   it only seems to depend on.
+/// - Huge pages, because numpy asks for them (`madvise`) for every array
+///   of 4 MiB or more: the MPI cases' Python twins move memory on 2 MiB
+///   pages, and copying 16 MiB costs less on them (a 512th of the pages to
+///   look up, pin and map). The Rust side asks the same, and so does the
+///   memcpy it is compared with.
+pub struct Buffer {
+    memory: Vec<u8>,
+    start: usize,
+    len: usize,
+}
+
+pub fn big_buffer(len: usize, fill: u8) -> Buffer {
+    const HUGE: usize = 2 << 20;
+    let align = if len >= 4 << 20 { HUGE } else { 4096 };
+    let mut memory: Vec<u8> = Vec::with_capacity(len + align);
+    let base = memory.as_ptr() as usize;
+    let start = base.next_multiple_of(align) - base;
+    if align == HUGE {
+        let huge = len / HUGE * HUGE;
+        // SAFETY: the range lies inside the vector's allocation; the advice
+        // changes how its pages are backed, not their contents. Refused (no
+        // THP in this kernel): plain pages, still correct.
+        unsafe {
+            libc::madvise(
+                (base + start) as *mut libc::c_void,
+                huge,
+                libc::MADV_HUGEPAGE,
+            );
+        }
+    }
+    memory.resize(start + len, fill);
+    Buffer { memory, start, len }
+}
+
+impl std::ops::Deref for Buffer {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.memory[self.start..self.start + self.len]
+    }
+}
+
+impl std::ops::DerefMut for Buffer {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        &mut self.memory[self.start..self.start + self.len]
+    }
 }
