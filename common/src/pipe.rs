@@ -408,24 +408,23 @@ impl AsFd for Connection {
 pub(crate) fn write_frame(fd: BorrowedFd<'_>, bytes: &[u8]) -> Result<()> {
     let header = (bytes.len() as u64).to_le_bytes();
     let (mut head, mut body): (&[u8], &[u8]) = (&header, bytes);
-    WRITING.with(|w| w.set(true));
-    let result = loop {
-        let iov = [IoSlice::new(head), IoSlice::new(body)];
-        match nix::sys::uio::writev(fd, &iov) {
-            Ok(n) if n >= head.len() => {
-                body = &body[n - head.len()..];
-                head = &[];
-                if body.is_empty() {
-                    break Ok(());
+    writing(|| {
+        loop {
+            let iov = [IoSlice::new(head), IoSlice::new(body)];
+            match nix::sys::uio::writev(fd, &iov) {
+                Ok(n) if n >= head.len() => {
+                    body = &body[n - head.len()..];
+                    head = &[];
+                    if body.is_empty() {
+                        return Ok(());
+                    }
                 }
+                Ok(n) => head = &head[n..],
+                Err(nix::errno::Errno::EINTR) => {}
+                Err(e) => return Err(send_error(e)),
             }
-            Ok(n) => head = &head[n..],
-            Err(nix::errno::Errno::EINTR) => {}
-            Err(e) => break Err(send_error(e)),
         }
-    };
-    WRITING.with(|w| w.set(false));
-    result
+    })
 }
 
 // ANCHOR_END: frames
@@ -488,10 +487,15 @@ fn guard_sigpipe() {
 /// pipe: the pool's), with SIGPIPE handled as in [`write_frame`]: a reader
 /// gone is `EPIPE`, not the end of this process.
 pub(crate) fn write_some(fd: BorrowedFd<'_>, bytes: &[u8]) -> nix::Result<usize> {
+    writing(|| nix::unistd::write(fd, bytes))
+}
+
+/// Runs `write` with [`WRITING`] set: a SIGPIPE it raises is ignored.
+fn writing<R>(write: impl FnOnce() -> R) -> R {
     WRITING.with(|w| w.set(true));
-    let written = nix::unistd::write(fd, bytes);
+    let result = write();
     WRITING.with(|w| w.set(false));
-    written
+    result
 }
 
 fn send_error(e: nix::errno::Errno) -> Error {
