@@ -26,6 +26,14 @@ pub(super) struct Worker {
     pub(super) ready: bool,
 }
 
+impl Worker {
+    /// It has been sent its last chunk (`max_tasks` of them): it exits once
+    /// that is done.
+    fn retiring(&self, max_tasks: Option<u32>) -> bool {
+        max_tasks.is_some_and(|max| self.sent >= max)
+    }
+}
+
 /// A chunk's results, as they came back: `count` encoded outcomes.
 #[derive(Clone)]
 pub(super) struct ChunkResults {
@@ -55,6 +63,10 @@ pub(super) type Finished = BTreeMap<usize, ChunkResults>;
 pub(super) type Callback = Box<dyn FnOnce(Finished) + Send>;
 
 // ANCHOR: depth
+/// The chunks a worker holds at least (when it has them to hold): one
+/// running, and the next waiting in its pipe.
+const LEAST_HELD: usize = 2;
+
 /// The most chunks a worker holds at once: one running, the rest waiting
 /// in its pipe.
 const MOST_HELD: usize = 8;
@@ -64,7 +76,7 @@ const MOST_HELD: usize = 8;
 const QUEUED_WORK: Duration = Duration::from_micros(100);
 
 /// How many chunks a worker may hold, after its last chunk ran for `ran`.
-/// Two at least: the next one is waiting when it ends one, so it never
+/// [`LEAST_HELD`] at least: the next one is waiting when it ends one, so it never
 /// waits for the pool between chunks. More while chunks are so short that
 /// the pool's own turn-around (a wake-up and a few system calls: tens of
 /// microseconds) would leave it idle, but never more than about
@@ -74,7 +86,7 @@ pub(super) fn depth_after(ran: Duration) -> usize {
     let behind = QUEUED_WORK.as_nanos() / ran.as_nanos().max(1);
     usize::try_from(behind.saturating_add(1))
         .unwrap_or(MOST_HELD)
-        .clamp(2, MOST_HELD)
+        .clamp(LEAST_HELD, MOST_HELD)
 }
 // ANCHOR_END: depth
 
@@ -144,7 +156,8 @@ impl State {
             process,
             link: Link::new(mine)?,
             busy: VecDeque::new(),
-            depth: 2,
+            // Nothing known yet of how long its chunks take.
+            depth: LEAST_HELD,
             sent: 0,
             ready: false,
         });
@@ -220,10 +233,9 @@ impl State {
         for in_flight in 0..MOST_HELD {
             for w in 0..self.workers.len() {
                 let worker = &self.workers[w];
-                let retiring = self.max_tasks.is_some_and(|max| worker.sent >= max);
                 if worker.busy.len() != in_flight
                     || in_flight >= worker.depth
-                    || retiring
+                    || worker.retiring(self.max_tasks)
                     || worker.link.is_broken()
                 {
                     continue;
@@ -279,7 +291,7 @@ impl State {
             if readable.is_some_and(|r| !r.iter().any(|c| Arc::ptr_eq(c, worker.link.conn()))) {
                 continue;
             }
-            let ending = self.max_tasks.is_some_and(|max| worker.sent >= max);
+            let ending = worker.retiring(self.max_tasks);
             match worker.link.receive::<FromWorker>(ending) {
                 Ok(received) => {
                     for message in received.messages {

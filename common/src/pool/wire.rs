@@ -342,11 +342,7 @@ impl Inbox {
             self.start = 0;
         }
         // A length over the limit is refused by `next` before this grows.
-        let frame = self
-            .length()
-            .filter(|&len| len <= crate::pipe::max_message_size())
-            .and_then(|len| usize::try_from(len).ok())
-            .map_or(0, |len| len.saturating_add(8));
+        let frame = self.frame_size().and_then(Result::ok).unwrap_or(0);
         let want = frame.max(self.filled + READ_AHEAD);
         if self.buf.len() < want {
             self.buf.resize(want, 0);
@@ -361,17 +357,13 @@ impl Inbox {
     /// process's limit (see [`crate::max_message_size`]) is an error: the
     /// stream cannot be trusted past it.
     pub(super) fn next<T: DeserializeOwned>(&mut self) -> Result<Option<T>> {
-        let Some(len) = self.length() else {
+        let Some(size) = self.frame_size().transpose()? else {
             return Ok(None);
         };
-        let end = usize::try_from(len)
-            .ok()
-            .filter(|_| len <= crate::pipe::max_message_size())
-            .and_then(|len| (self.start + 8).checked_add(len))
-            .ok_or_else(|| crate::pipe::too_big(len))?;
-        if end > self.filled {
+        if size > self.filled - self.start {
             return Ok(None);
         }
+        let end = self.start + size;
         let body = &self.buf[self.start + 8..end];
         crate::timeline::received(crate::timeline::PIPE, body);
         let message = postcard::from_bytes(body);
@@ -387,10 +379,18 @@ impl Inbox {
         self.filled > self.start
     }
 
-    /// The length of the first frame held, once its header is there.
-    fn length(&self) -> Option<u64> {
+    /// The size of the first frame held, header included, once its header
+    /// is there; an error if it announces more than this process's limit.
+    fn frame_size(&self) -> Option<Result<usize>> {
         let (head, _) = self.buf[self.start..self.filled].split_first_chunk::<8>()?;
-        Some(u64::from_le_bytes(*head))
+        let len = u64::from_le_bytes(*head);
+        Some(
+            usize::try_from(len)
+                .ok()
+                .filter(|_| len <= crate::pipe::max_message_size())
+                .and_then(|len| len.checked_add(8))
+                .ok_or_else(|| crate::pipe::too_big(len)),
+        )
     }
 }
 
