@@ -981,8 +981,8 @@ fn tp_raw(socket: bool, size: usize, count: u64) -> Result<f64> {
 }
 
 fn memcpy(size: usize, count: u64) -> Result<f64> {
-    let from = big_buffer(size, 1);
-    let mut to = big_buffer(size, 0);
+    let from = Buffer::new(size, 1);
+    let mut to = Buffer::new(size, 0);
     let start = Instant::now();
     for i in 0..count {
         to.copy_from_slice(&from);
@@ -1454,43 +1454,45 @@ fn collective_with(
 ///   look up, pin and map). The Rust side asks the same, and so does the
 ///   memcpy it is compared with.
 pub struct Buffer {
+    /// The bytes from `start` on are the buffer's.
     memory: Vec<u8>,
     start: usize,
-    len: usize,
 }
 
-pub fn big_buffer(len: usize, fill: u8) -> Buffer {
-    const HUGE: usize = 2 << 20;
-    let align = if len >= 4 << 20 { HUGE } else { 4096 };
-    let mut memory: Vec<u8> = Vec::with_capacity(len + align);
-    let base = memory.as_ptr() as usize;
-    let start = base.next_multiple_of(align) - base;
-    if align == HUGE {
-        let huge = len / HUGE * HUGE;
-        // SAFETY: the range lies inside the vector's allocation; the advice
-        // changes how its pages are backed, not their contents. Refused (no
-        // THP in this kernel): plain pages, still correct.
-        unsafe {
-            libc::madvise(
-                (base + start) as *mut libc::c_void,
-                huge,
-                libc::MADV_HUGEPAGE,
-            );
+impl Buffer {
+    pub fn new(len: usize, fill: u8) -> Buffer {
+        const HUGE: usize = 2 << 20;
+        let align = if len >= 4 << 20 { HUGE } else { 4096 };
+        let mut memory: Vec<u8> = Vec::with_capacity(len + align);
+        let base = memory.as_ptr() as usize;
+        let start = base.next_multiple_of(align) - base;
+        if align == HUGE {
+            let huge = len / HUGE * HUGE;
+            // SAFETY: the range lies inside the vector's allocation; the advice
+            // changes how its pages are backed, not their contents. Refused (no
+            // THP in this kernel): plain pages, still correct.
+            unsafe {
+                libc::madvise(
+                    (base + start) as *mut libc::c_void,
+                    huge,
+                    libc::MADV_HUGEPAGE,
+                );
+            }
         }
+        memory.resize(start + len, fill);
+        Buffer { memory, start }
     }
-    memory.resize(start + len, fill);
-    Buffer { memory, start, len }
 }
 
 impl std::ops::Deref for Buffer {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
-        &self.memory[self.start..self.start + self.len]
+        &self.memory[self.start..]
     }
 }
 
 impl std::ops::DerefMut for Buffer {
     fn deref_mut(&mut self) -> &mut [u8] {
-        &mut self.memory[self.start..self.start + self.len]
+        &mut self.memory[self.start..]
     }
 }

@@ -218,7 +218,7 @@ fn objects(world: &mpi::topology::SimpleCommunicator, iters: u64, repeats: u64) 
 
 fn throughput(world: &mpi::topology::SimpleCommunicator, bytes: usize, count: u64, repeats: u64) {
     let rank = world.rank();
-    let mut buf = crate::cases::big_buffer(bytes, 1);
+    let mut buf = crate::cases::Buffer::new(bytes, 1);
     let mut ack = [0u8; 1];
     for r in 0..=repeats {
         world.barrier();
