@@ -207,11 +207,10 @@ pub struct Outcome {
     /// Files left in the run's own temporary directory (its `TMPDIR`).
     pub tmp_leftovers: Vec<String>,
     pub elapsed: Duration,
-    /// How many times the program, and the children it reaped, gave up the
-    /// processor to wait (`ru_nvcsw` from `wait4`): roughly one per message
-    /// read when nothing had come yet, so a count of round trips that no
-    /// printed line can fake.
-    pub waits: u64,
+    /// What the program's own process (all its threads, not its children)
+    /// wrote: a count of messages sent that no printed line can fake, and
+    /// that does not depend on the machine's speed.
+    pub writes: Writes,
     /// The pid of the program's own (parent) process, as the harness
     /// started it: a line claiming to come from a child must not carry it.
     pub pid: i32,
@@ -439,7 +438,7 @@ impl Run {
         }
         #[expect(
             clippy::zombie_processes,
-            reason = "reaped with wait4 (reap_with_usage), which also says its resource usage"
+            reason = "reaped by reap_with_writes, which reads what it wrote first"
         )]
         let mut child = command
             .spawn()
@@ -472,7 +471,7 @@ impl Run {
                 Target::Parent => kill(Pid::from_raw(group), signal),
             };
         };
-        let (status, waits) = loop {
+        let (status, writes) = loop {
             while let Ok(line) = lines.try_recv() {
                 if let Some((Trigger::Line(pattern), signal, target)) = &trigger
                     && pattern.is_match(&line)
@@ -489,8 +488,8 @@ impl Run {
                 fire(*signal, *target);
                 trigger = None;
             }
-            if let Some((status, waits)) = reap_with_usage(group) {
-                break (status, waits);
+            if let Some(ended) = reap_with_writes(group) {
+                break ended;
             }
             if Instant::now() > deadline {
                 let _ = killpg(Pid::from_raw(group), Signal::SIGKILL);
@@ -539,7 +538,7 @@ impl Run {
             leftovers,
             tmp_leftovers,
             elapsed: start.elapsed(),
-            waits,
+            writes,
             pid: group,
             said_by,
             mpi_calls,
@@ -687,23 +686,60 @@ fn reap_adopted(members: &[Seen], patience: Duration) {
     }
 }
 
-/// Reaps the program if it has ended (without waiting), with its exit
-/// status and its voluntary context switches, its reaped children's
-/// included (`wait4` reports both).
-fn reap_with_usage(pid: i32) -> Option<(ExitStatus, u64)> {
-    let mut status = 0;
-    // SAFETY: a zeroed rusage is a valid value for wait4 to fill.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: plain out-pointers to locals.
-    let reaped = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
-    match reaped {
-        0 => None,
-        n if n == pid => Some((
-            ExitStatus::from_raw(status),
-            u64::try_from(usage.ru_nvcsw).unwrap_or(0),
-        )),
-        _ => panic!("wait4({pid}): {}", std::io::Error::last_os_error()),
+/// How much a process wrote, from `/proc/PID/io`: every `write`,
+/// `sendmsg` and the like, to any file, pipe or socket.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Writes {
+    /// System calls that wrote (`syscw`).
+    pub calls: u64,
+    /// Bytes they wrote (`wchar`).
+    pub bytes: u64,
+}
+
+impl Writes {
+    fn of(pid: i32) -> Writes {
+        let text = std::fs::read_to_string(format!("/proc/{pid}/io")).unwrap_or_default();
+        let field = |name: &str| {
+            text.lines()
+                .find_map(|l| {
+                    l.strip_prefix(name)?
+                        .strip_prefix(": ")?
+                        .trim()
+                        .parse()
+                        .ok()
+                })
+                .unwrap_or(0)
+        };
+        Writes {
+            calls: field("syscw"),
+            bytes: field("wchar"),
+        }
     }
+}
+
+/// Reaps the program if it has ended (without waiting), with its exit
+/// status and what it wrote. The counts are read while it is a zombie
+/// (`waitid` with `WNOWAIT` leaves it one): `/proc/PID/io` still answers
+/// then, and is gone once it is reaped.
+fn reap_with_writes(pid: i32) -> Option<(ExitStatus, Writes)> {
+    let id = nix::sys::wait::Id::Pid(Pid::from_raw(pid));
+    let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT;
+    match nix::sys::wait::waitid(id, flags) {
+        Ok(nix::sys::wait::WaitStatus::StillAlive) => return None,
+        Ok(_) => {}
+        Err(e) => panic!("waitid({pid}): {e}"),
+    }
+    let writes = Writes::of(pid);
+    let mut status = 0;
+    // SAFETY: a plain out-pointer to a local.
+    let reaped = unsafe { libc::waitpid(pid, &mut status, 0) };
+    assert_eq!(
+        reaped,
+        pid,
+        "waitpid({pid}): {}",
+        std::io::Error::last_os_error()
+    );
+    Some((ExitStatus::from_raw(status), writes))
 }
 
 impl Outcome {
