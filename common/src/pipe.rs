@@ -92,6 +92,15 @@ pub(crate) fn too_big(len: u64) -> Error {
         max_message_size()
     ))
 }
+
+/// The length a peer's header announces, as a size to allocate: an error
+/// if it is over [`max_message_size`] (checked before anything grows).
+pub(crate) fn announced_len(len: u64) -> Result<usize> {
+    if len > max_message_size() {
+        return Err(too_big(len));
+    }
+    usize::try_from(len).map_err(|_| too_big(len))
+}
 // ANCHOR_END: max_message
 
 /// Python's `Pipe(duplex)`: two connected ends. With `duplex`, both ends
@@ -593,11 +602,7 @@ pub(crate) fn read_frame_into(
         ));
     }
     // The peer's word for the length is checked before anything is allocated.
-    let len = u64::from_le_bytes(header);
-    if len > max_message_size() {
-        return Err(too_big(len));
-    }
-    let len = usize::try_from(len).map_err(|_| too_big(len))?;
+    let len = announced_len(u64::from_le_bytes(header))?;
     bytes.clear();
     bytes.resize(len, 0);
     read_exact(fd, bytes, false)?;
@@ -641,11 +646,7 @@ fn read_only_frame(fd: BorrowedFd<'_>, buffer: &mut Vec<u8>) -> Result<usize> {
     } else {
         got - 8
     };
-    let len = u64::from_le_bytes(header);
-    if len > max_message_size() {
-        return Err(too_big(len));
-    }
-    let len = usize::try_from(len).map_err(|_| too_big(len))?;
+    let len = announced_len(u64::from_le_bytes(header))?;
     if body > len {
         return Err(Error::new(
             "a second message came behind the one expected: the two ends are out of step",

@@ -385,11 +385,8 @@ impl Inbox {
         let (head, _) = self.buf[self.start..self.filled].split_first_chunk::<8>()?;
         let len = u64::from_le_bytes(*head);
         Some(
-            usize::try_from(len)
-                .ok()
-                .filter(|_| len <= crate::pipe::max_message_size())
-                .and_then(|len| len.checked_add(8))
-                .ok_or_else(|| crate::pipe::too_big(len)),
+            crate::pipe::announced_len(len)
+                .and_then(|body| body.checked_add(8).ok_or_else(|| crate::pipe::too_big(len))),
         )
     }
 }

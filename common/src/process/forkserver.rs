@@ -150,11 +150,8 @@ fn receive(socket: BorrowedFd<'_>) -> Result<(Vec<u8>, Vec<OwnedFd>)> {
     if got < 8 {
         crate::pipe::read_exact(socket, &mut header[got..], false)?;
     }
-    let len = u64::from_le_bytes(header);
-    if len > crate::max_message_size() {
-        return Err(crate::pipe::too_big(len));
-    }
-    let mut bytes = vec![0u8; len as usize];
+    let len = crate::pipe::announced_len(u64::from_le_bytes(header))?;
+    let mut bytes = vec![0u8; len];
     crate::pipe::read_exact(socket, &mut bytes, false)?;
     Ok((bytes, fds))
 }

@@ -23,7 +23,7 @@
 //! had to leave them to the feeder; this one holds about 10,000.
 
 use crate::fds::Inherit;
-use crate::pipe::{max_message_size, too_big};
+use crate::pipe::{announced_len, max_message_size, too_big};
 use crate::{Error, Result};
 use nix::errno::Errno;
 use nix::sys::socket::{
@@ -313,11 +313,7 @@ fn frame(n: usize, flags: MsgFlags, fds: Vec<OwnedFd>, buf: &mut Vec<u8>) -> Res
 /// the bytes are in a memfd.
 fn parse(header: [u8; 8]) -> Result<(usize, bool)> {
     let word = u64::from_le_bytes(header);
-    let len = word & !IN_MEMFD;
-    if len > max_message_size() {
-        return Err(too_big(len));
-    }
-    let len = usize::try_from(len).map_err(|_| too_big(len))?;
+    let len = announced_len(word & !IN_MEMFD)?;
     Ok((len, word & IN_MEMFD != 0))
 }
 
