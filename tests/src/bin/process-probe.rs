@@ -304,21 +304,41 @@ fn pipe_peer_dies() -> Result<()> {
     Ok(())
 }
 
-fn put_big_then_hang(queue: Queue<Vec<u8>>) -> Result<()> {
+fn put_big_then_hang((queue, put): (Queue<Vec<u8>>, common::Event)) -> Result<()> {
     queue.put(&big_message())?;
+    // Every item this process put is in the queue's socket once this
+    // returns (Python's `join_thread`): only then is the item safe from a
+    // kill, as in Python, where an item still in the feeder dies with it.
+    queue.join_thread();
+    put.set()?;
     common::sleep(100.0);
     Ok(())
 }
 
-/// A producer is killed just after putting a big item: the item is whole
-/// in the queue (a big item travels as one memfd, never half-written), and
-/// the consumer gets all of it.
+/// Puts 2,000 items of both kinds (inline, and in a memfd), then waits
+/// to be killed.
+fn put_then_hang(queue: Queue<Vec<u8>>) -> Result<()> {
+    for i in 0..2000 {
+        let len = if i % 2 == 0 { 100 } else { 20 * 1024 };
+        let item: Vec<u8> = (0..len).map(|b| (b % 251) as u8).collect();
+        queue.put(&item)?;
+    }
+    common::sleep(100.0);
+    Ok(())
+}
+
+/// A producer is killed once its `put` of a big item has returned: the
+/// item is whole in the queue (a big item travels as one memfd, never
+/// half-written), and the consumer gets all of it. Then producers are
+/// killed at varied moments, mid-put among them: what the consumer gets is
+/// always whole items, never a malformed one.
 fn queue_writer_dies() -> Result<()> {
     let queue = Queue::<Vec<u8>>::new()?;
-    let mut p = Process::with_args(put_big_then_hang, queue.clone());
+    let put = common::Event::new()?;
+    let mut p = Process::with_args(put_big_then_hang, (queue.clone(), put.clone()));
     p.start()?;
-    while queue.qsize() == 0 {
-        std::thread::sleep(Duration::from_millis(5));
+    if !put.wait(Some(Duration::from_secs(20)))? {
+        return Err(common::Error::new("the producer never said it had put"));
     }
     p.kill()?;
     p.join()?;
@@ -331,6 +351,40 @@ fn queue_writer_dies() -> Result<()> {
         "within timeout: {}",
         start.elapsed() < Duration::from_secs(5)
     );
+
+    let (mut whole, mut broken) = (0, 0);
+    for round in 0..20usize {
+        // The count left by an earlier producer killed between counting
+        // an item and sending it (as in Python, it stays counted).
+        let lost = queue.qsize();
+        let mut p = Process::with_args(put_then_hang, queue.clone());
+        p.start()?;
+        // Kill it once it has counted in a different number of items
+        // each round, some big, some small: it is then in the middle of
+        // its puts, whatever the machine's speed.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while queue.qsize() < lost + 1 + 97 * round && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_micros(50));
+        }
+        p.kill()?;
+        p.join()?;
+        loop {
+            match queue.get_timeout(Duration::from_millis(50)) {
+                Ok(item) => {
+                    let expected = (0..item.len()).map(|b| (b % 251) as u8);
+                    if matches!(item.len(), 100 | 20480) && item.iter().copied().eq(expected) {
+                        whole += 1;
+                    } else {
+                        broken += 1;
+                    }
+                }
+                Err(e) if e.is_timeout() => break,
+                Err(_) => broken += 1,
+            }
+        }
+    }
+    println!("killed mid-put: some items got: {}", whole > 0);
+    println!("killed mid-put: items broken: {broken}");
     Ok(())
 }
 
