@@ -1,12 +1,14 @@
 //! A re-entrant lock: the process that holds an `RLock` may take it again,
 //! as a function that takes the lock calls another that takes it too. A
 //! plain `Lock` would wait for itself for ever. Other processes still wait
-//! until it has been released as many times as it was taken.
+//! until it has been released as many times as it was taken. The waiter
+//! tries only once the updater holds the lock (an `Event` says so), so the
+//! order of the lines does not depend on which process starts faster.
 //!
 //! Run it: `cargo run --bin sync-rlock`.
 
 use clap::Parser;
-use common::{Process, RLock, current_process};
+use common::{Event, Process, RLock, current_process};
 
 #[derive(Parser)]
 #[command(about = "Take a re-entrant lock twice in one process while another waits")]
@@ -19,16 +21,16 @@ fn log(lock: &RLock, message: &str) -> common::Result<()> {
     Ok(())
 }
 
-fn update(lock: RLock) -> common::Result<()> {
+fn update((lock, holding): (RLock, Event)) -> common::Result<()> {
     let _held = lock.acquire()?;
+    holding.set()?; // the waiter may try now: it will wait
     log(&lock, "holds the lock, and takes it again to log")?;
     common::sleep(0.5);
     log(&lock, "releases it")
 }
-// ANCHOR_END: nested
 
-fn wait_for(lock: RLock) -> common::Result<()> {
-    common::sleep(0.1);
+fn wait_for((lock, holding): (RLock, Event)) -> common::Result<()> {
+    holding.wait(None)?;
     let _held = lock.acquire()?;
     println!(
         "{}: got the lock once the other let go",
@@ -36,6 +38,7 @@ fn wait_for(lock: RLock) -> common::Result<()> {
     );
     Ok(())
 }
+// ANCHOR_END: nested
 
 fn main() -> std::process::ExitCode {
     common::run(run)
@@ -43,8 +46,9 @@ fn main() -> std::process::ExitCode {
 
 fn run(_: Args) -> common::Result<()> {
     let lock = RLock::new()?;
-    let mut first = Process::with_args(update, lock.clone()).name("updater");
-    let mut second = Process::with_args(wait_for, lock).name("waiter");
+    let holding = Event::new()?;
+    let mut first = Process::with_args(update, (lock.clone(), holding.clone())).name("updater");
+    let mut second = Process::with_args(wait_for, (lock, holding)).name("waiter");
     first.start()?;
     second.start()?;
     first.join()?;
