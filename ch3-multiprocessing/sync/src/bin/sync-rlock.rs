@@ -48,10 +48,13 @@ fn run(_: Args) -> common::Result<()> {
     let lock = RLock::new()?;
     let holding = Event::new()?;
     let mut first = Process::with_args(update, (lock.clone(), holding.clone())).name("updater");
-    let mut second = Process::with_args(wait_for, (lock, holding)).name("waiter");
+    let mut second = Process::with_args(wait_for, (lock, holding.clone())).name("waiter");
     first.start()?;
     second.start()?;
     first.join()?;
+    // An updater that ended before saying it held the lock (a panic, say)
+    // must not leave the waiter waiting for that word for ever.
+    holding.set()?;
     second.join()?;
     Ok(())
 }
