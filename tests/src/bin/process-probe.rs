@@ -176,15 +176,13 @@ fn active() -> Result<()> {
 }
 
 fn checksum(data: Vec<u8>) {
-    let sum: u64 = data.iter().map(|&b| u64::from(b)).sum();
-    println!("len={} sum={sum}", data.len());
+    println!("{}", digest(&data));
 }
 
 /// Arguments bigger than a pipe's buffer reach the child intact.
 fn big_args() -> Result<()> {
-    let data: Vec<u8> = (0..4_000_000u32).map(|i| (i % 251) as u8).collect();
-    let sum: u64 = data.iter().map(|&b| u64::from(b)).sum();
-    println!("len={} sum={sum}", data.len());
+    let data = pattern(4_000_000);
+    println!("{}", digest(&data));
     let mut p = Process::with_args(checksum, data);
     p.start()?;
     p.join()?;
@@ -239,8 +237,13 @@ fn leave_zombie() -> Result<()> {
 
 const BIG: usize = 16 << 20;
 
+/// `len` bytes of a pattern that a shifted, cut or spliced copy breaks.
+fn pattern(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i % 251) as u8).collect()
+}
+
 fn big_message() -> Vec<u8> {
-    (0..BIG).map(|i| (i % 251) as u8).collect()
+    pattern(BIG)
 }
 
 fn digest(data: &[u8]) -> String {
@@ -315,13 +318,14 @@ fn put_big_then_hang((queue, put): (Queue<Vec<u8>>, common::Event)) -> Result<()
     Ok(())
 }
 
-/// Puts 2,000 items of both kinds (inline, and in a memfd), then waits
-/// to be killed.
+/// The two sizes of item `put_then_hang` puts in turn: one inline, one
+/// over the queue's 16 KiB inline limit, so in a memfd.
+const ITEM_SIZES: [usize; 2] = [100, 20 * 1024];
+
+/// Puts 2,000 items of both kinds, then waits to be killed.
 fn put_then_hang(queue: Queue<Vec<u8>>) -> Result<()> {
     for i in 0..2000 {
-        let len = if i % 2 == 0 { 100 } else { 20 * 1024 };
-        let item: Vec<u8> = (0..len).map(|b| (b % 251) as u8).collect();
-        queue.put(&item)?;
+        queue.put(&pattern(ITEM_SIZES[i % 2]))?;
     }
     common::sleep(100.0);
     Ok(())
@@ -371,8 +375,7 @@ fn queue_writer_dies() -> Result<()> {
         loop {
             match queue.get_timeout(Duration::from_millis(50)) {
                 Ok(item) => {
-                    let expected = (0..item.len()).map(|b| (b % 251) as u8);
-                    if matches!(item.len(), 100 | 20480) && item.iter().copied().eq(expected) {
+                    if ITEM_SIZES.contains(&item.len()) && item == pattern(item.len()) {
                         whole += 1;
                     } else {
                         broken += 1;
